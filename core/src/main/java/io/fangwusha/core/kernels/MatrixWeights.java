@@ -1,0 +1,26 @@
+package io.fangwusha.core.kernels;
+
+import io.fangwusha.core.weights.DType;
+
+/**
+ * A weight matrix {@code W[rows, cols]} (PyTorch Linear layout: {@code [out_features, in_features]}) in its stored
+ * type, multiplied without ever materialising it in float32. One implementation per storage type; each reads the
+ * mapped bytes directly.
+ */
+public interface MatrixWeights {
+    int rows();
+
+    int cols();
+
+    DType dtype();
+
+    /**
+     * {@code out[b*rows + r] = sum_c W[r,c] * x[b*cols + c]} for every {@code b < batch} and {@code r} in
+     * {@code [rowStart, rowEnd)}. Callers split rows across threads; implementations must not allocate per call on
+     * the hot path and must reuse each weight row for the whole batch (weights are read once per call).
+     */
+    void multiply(float[] x, int batch, float[] out, int rowStart, int rowEnd);
+
+    /** Writes row {@code row} as float32 into {@code dst[offset .. offset+cols)} (embedding lookup, tests). */
+    void readRow(int row, float[] dst, int offset);
+}
