@@ -1,0 +1,178 @@
+package io.fangwusha.core.model;
+
+import io.fangwusha.core.FangwushaException;
+import io.fangwusha.core.kernels.MatrixWeights;
+import io.fangwusha.core.kernels.RmsNorm;
+import io.fangwusha.core.kernels.Rope;
+import io.fangwusha.core.kernels.SwiGlu;
+import io.fangwusha.core.kernels.ThreadPool;
+import io.fangwusha.core.kernels.VectorMath;
+import io.fangwusha.core.weights.WeightStore;
+
+/**
+ * The Qwen3 decoder, as transformers' {@code modeling_qwen3.py}: embed → N × (RMSNorm → attention with per-head
+ * q/k RMSNorm and NEOX RoPE → residual → RMSNorm → SwiGLU MLP → residual) → RMSNorm → lm_head. Activations are
+ * float32 throughout.
+ *
+ * <p>Every call processes a batch of tokens, each with its own sequence (KV cache) and position: a prompt prefill
+ * is a batch of one sequence's consecutive positions; a continuous-batching decode step is one token from each of
+ * several sequences. Weight matrices are therefore read once per call for the whole batch. Not thread-safe: one
+ * forward at a time.
+ */
+public final class Qwen3Model {
+    private final Qwen3Config config;
+    private final Qwen3Weights weights;
+    private final ThreadPool pool;
+    private final Rope rope;
+    private final float eps;
+    private final float attentionScale;
+    private Workspace ws = new Workspace(0, null);
+
+    public Qwen3Model(Qwen3Config config, Qwen3Weights weights, ThreadPool pool) {
+        this.config = config;
+        this.weights = weights;
+        this.pool = pool;
+        this.rope = new Rope(config.headDim(), config.ropeTheta());
+        this.eps = (float) config.rmsNormEps();
+        this.attentionScale = (float) (1.0 / Math.sqrt(config.headDim()));
+    }
+
+    public static Qwen3Model load(Qwen3Config config, WeightStore store, MatrixFactory factory, ThreadPool pool) {
+        return new Qwen3Model(config, Qwen3Weights.from(config, store, factory), pool);
+    }
+
+    public Qwen3Config config() {
+        return config;
+    }
+
+    public Qwen3Weights weights() {
+        return weights;
+    }
+
+    public ThreadPool pool() {
+        return pool;
+    }
+
+    public KvCache newCache(int capacity) {
+        return new KvCache(config.numLayers(), config.kvDim(), capacity);
+    }
+
+    /**
+     * Runs a batch of tokens. Token {@code i} is {@code tokens[i]} at {@code positions[i]} of the sequence whose
+     * cache is {@code caches[i]}; within one call, a sequence's tokens must come in increasing position order
+     * (causal attention sees earlier tokens of the same batch).
+     *
+     * @param logitRows batch indices whose next-token logits are wanted, in order
+     * @return logits {@code [logitRows.length][vocab]} flattened row-major
+     */
+    public float[] forward(int[] tokens, int[] positions, KvCache[] caches, int[] logitRows) {
+        int n = tokens.length;
+        if (positions.length != n || caches.length != n) throw new IllegalArgumentException("batch arrays differ in length");
+        for (int i = 0; i < n; i++) {
+            if (tokens[i] < 0 || tokens[i] >= config.vocabSize()) {
+                throw new FangwushaException("token id " + tokens[i] + " is outside the vocabulary (size " + config.vocabSize() + ")");
+            }
+            caches[i].checkRoom(positions[i]);
+        }
+        Workspace w = workspace(n);
+        int hidden = config.hiddenSize();
+        for (int i = 0; i < n; i++) weights.embedTokens().readRow(tokens[i], w.x, i * hidden);
+        for (int l = 0; l < config.numLayers(); l++) {
+            attentionBlock(l, weights.layers()[l], n, positions, caches, w);
+            mlpBlock(weights.layers()[l], n, w);
+        }
+        for (int i = 0; i < n; i++) caches[i].advanceTo(positions[i]);
+        return logits(n, logitRows, w);
+    }
+
+    /** x += o_proj(attention(q_norm/k_norm/RoPE(q, k), v)) over rmsnorm(x). */
+    private void attentionBlock(int l, Qwen3Weights.Layer layer, int n, int[] positions, KvCache[] caches, Workspace w) {
+        int hidden = config.hiddenSize(), qDim = config.qDim(), kvDim = config.kvDim(), hd = config.headDim();
+        for (int i = 0; i < n; i++) RmsNorm.apply(w.x, i * hidden, layer.inputNorm(), eps, w.xn, i * hidden, hidden);
+        matmul(layer.q(), w.xn, n, w.q);      // [n, heads*hd]
+        matmul(layer.k(), w.xn, n, w.k);      // [n, kvHeads*hd]
+        matmul(layer.v(), w.xn, n, w.v);      // [n, kvHeads*hd]
+        for (int i = 0; i < n; i++) {
+            if (layer.qBias() != null) {
+                VectorMath.add(layer.qBias(), 0, w.q, i * qDim, qDim);
+                VectorMath.add(layer.kBias(), 0, w.k, i * kvDim, kvDim);
+                VectorMath.add(layer.vBias(), 0, w.v, i * kvDim, kvDim);
+            }
+            RmsNorm.applyEach(w.q, i * qDim, config.numHeads(), layer.qNorm(), eps, hd);
+            RmsNorm.applyEach(w.k, i * kvDim, config.numKvHeads(), layer.kNorm(), eps, hd);
+            rope.apply(w.q, i * qDim, config.numHeads(), positions[i]);
+            rope.apply(w.k, i * kvDim, config.numKvHeads(), positions[i]);
+            caches[i].store(l, positions[i], w.k, i * kvDim, w.v, i * kvDim);
+        }
+        int heads = config.numHeads();
+        pool.parallelFor(0, n * heads, (start, end) -> {
+            float[] scores = w.scores.get();
+            for (int job = start; job < end; job++) {
+                int i = job / heads, h = job % heads;
+                Attention.head(w.q, i * qDim, h, caches[i], l, positions[i], config.numKvHeads(), config.groupSize(),
+                        hd, attentionScale, scores, w.att, i * qDim);
+            }
+        });
+        matmul(layer.o(), w.att, n, w.xn);    // [n, hidden]
+        VectorMath.add(w.xn, 0, w.x, 0, n * hidden);
+    }
+
+    /** x += down(silu(gate(h)) * up(h)), h = rmsnorm(x). */
+    private void mlpBlock(Qwen3Weights.Layer layer, int n, Workspace w) {
+        int hidden = config.hiddenSize(), ffn = config.intermediateSize();
+        for (int i = 0; i < n; i++) RmsNorm.apply(w.x, i * hidden, layer.postAttentionNorm(), eps, w.xn, i * hidden, hidden);
+        matmul(layer.gate(), w.xn, n, w.gate);  // [n, ffn]
+        matmul(layer.up(), w.xn, n, w.up);      // [n, ffn]
+        SwiGlu.apply(w.gate, w.up, 0, n * ffn);
+        matmul(layer.down(), w.gate, n, w.xn);  // [n, hidden]
+        VectorMath.add(w.xn, 0, w.x, 0, n * hidden);
+    }
+
+    private float[] logits(int n, int[] rows, Workspace w) {
+        int hidden = config.hiddenSize();
+        float[] selected = new float[rows.length * hidden];
+        for (int j = 0; j < rows.length; j++) {
+            if (rows[j] < 0 || rows[j] >= n) throw new IllegalArgumentException("logit row " + rows[j] + " not in batch of " + n);
+            RmsNorm.apply(w.x, rows[j] * hidden, weights.finalNorm(), eps, selected, j * hidden, hidden);
+        }
+        float[] out = new float[rows.length * config.vocabSize()];
+        matmul(weights.lmHead(), selected, rows.length, out);
+        return out;
+    }
+
+    private void matmul(MatrixWeights m, float[] x, int batch, float[] out) {
+        if (batch == 0) return;
+        pool.parallelFor(0, m.rows(), (s, e) -> m.multiply(x, batch, out, s, e));
+    }
+
+    private Workspace workspace(int n) {
+        if (ws.batch < n) ws = new Workspace(n, config);
+        return ws;
+    }
+
+    /** Activation buffers for a batch of up to {@code batch} tokens, kept between calls. */
+    private static final class Workspace {
+        final int batch;
+        final float[] x, xn, q, k, v, att, gate, up;
+        final ThreadLocal<float[]> scores;
+
+        Workspace(int batch, Qwen3Config c) {
+            this.batch = batch;
+            if (c == null) {
+                x = xn = q = k = v = att = gate = up = new float[0];
+                scores = null;
+                return;
+            }
+            x = new float[batch * c.hiddenSize()];
+            xn = new float[batch * Math.max(c.hiddenSize(), c.qDim())];
+            q = new float[batch * c.qDim()];
+            k = new float[batch * c.kvDim()];
+            v = new float[batch * c.kvDim()];
+            att = new float[batch * c.qDim()];
+            gate = new float[batch * c.intermediateSize()];
+            up = new float[batch * c.intermediateSize()];
+            int maxPositions = c.maxPositionEmbeddings();
+            scores = ThreadLocal.withInitial(() -> new float[maxPositions]);
+        }
+    }
+}
