@@ -121,7 +121,7 @@ class BadInputCliTest {
         Path m = copyOfModelA();
         Path cfg = m.resolve("config.json");
         Files.writeString(cfg, Files.readString(cfg).replaceFirst("\"max_position_embeddings\":\\s*\\d+", "\"max_position_embeddings\": 16"));
-        assertUserError(generate(m, "一二三四五六七八九十 one two three four five six seven eight nine ten"), "prompt", "16");
+        assertUserError(generate(m, "一二三四五六七八九十 one two three four five six seven eight nine ten".repeat(3)), "prompt", "16");
     }
 
     @Test
