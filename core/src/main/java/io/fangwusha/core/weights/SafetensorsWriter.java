@@ -36,7 +36,7 @@ import java.util.concurrent.ForkJoinPool;
  * then the tensors sorted by name, data laid out in that order), padded with spaces to a multiple of 8 bytes as
  * the format allows so that the data section starts aligned.
  */
-public final class SafetensorsWriter {
+public class SafetensorsWriter {
     /** HF's {@code max_shard_size} spelled "2GB" (decimal, as huggingface_hub parses it). */
     public static final long DEFAULT_MAX_SHARD_BYTES = 2_000_000_000L;
     private static final long CHUNK_BYTES = 4L << 20;
