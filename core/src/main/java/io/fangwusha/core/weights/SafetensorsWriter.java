@@ -54,6 +54,32 @@ public class SafetensorsWriter {
         this.threads = threads;
     }
 
+    /**
+     * Parses a size as huggingface_hub does for {@code max_shard_size}: a byte count, or a number with KB/MB/GB
+     * (powers of 1000) or KiB/MiB/GiB (powers of 1024), case-insensitive: "2GB" is 2,000,000,000 bytes.
+     */
+    public static long parseSize(String flag, String text) {
+        String s = text.strip().toUpperCase(java.util.Locale.ROOT);
+        long unit = 1;
+        String[][] units = {{"GIB", "1073741824"}, {"MIB", "1048576"}, {"KIB", "1024"}, {"GB", "1000000000"},
+                {"MB", "1000000"}, {"KB", "1000"}, {"B", "1"}};
+        for (String[] u : units) {
+            if (s.endsWith(u[0])) {
+                s = s.substring(0, s.length() - u[0].length()).strip();
+                unit = Long.parseLong(u[1]);
+                break;
+            }
+        }
+        try {
+            double v = Double.parseDouble(s);
+            long bytes = (long) (v * unit);
+            if (!(v > 0) || bytes <= 0 || Double.isInfinite(v)) throw new NumberFormatException();
+            return bytes;
+        } catch (NumberFormatException e) {
+            throw new FangwushaException(flag + ": '" + text + "' is not a positive size (e.g. 2GB, 500MB, 1GiB)");
+        }
+    }
+
     /** What a checkpoint write produced: the weight files (and index, if sharded) and the tensor data bytes. */
     public record Written(List<Path> files, long totalBytes) {}
 
