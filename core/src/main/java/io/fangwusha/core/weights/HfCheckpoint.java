@@ -83,6 +83,11 @@ public final class HfCheckpoint implements AutoCloseable {
         return weights;
     }
 
+    /** The underlying files (without the tying view), e.g. to list the shards. */
+    public SafetensorsStore store() {
+        return store;
+    }
+
     /** The output projection: the embedding when tied, else {@code lm_head.weight}. */
     public Tensor lmHead() {
         return weights.tensor(Qwen3Layout.LM_HEAD);

@@ -36,7 +36,7 @@ import java.util.concurrent.ForkJoinPool;
  * then the tensors sorted by name, data laid out in that order), padded with spaces to a multiple of 8 bytes as
  * the format allows so that the data section starts aligned.
  */
-public final class SafetensorsWriter {
+public class SafetensorsWriter {
     /** HF's {@code max_shard_size} spelled "2GB" (decimal, as huggingface_hub parses it). */
     public static final long DEFAULT_MAX_SHARD_BYTES = 2_000_000_000L;
     private static final long CHUNK_BYTES = 4L << 20;
@@ -52,6 +52,32 @@ public final class SafetensorsWriter {
     public SafetensorsWriter(int threads) {
         if (threads < 1) throw new IllegalArgumentException("threads " + threads);
         this.threads = threads;
+    }
+
+    /**
+     * Parses a size as huggingface_hub does for {@code max_shard_size}: a byte count, or a number with KB/MB/GB
+     * (powers of 1000) or KiB/MiB/GiB (powers of 1024), case-insensitive: "2GB" is 2,000,000,000 bytes.
+     */
+    public static long parseSize(String flag, String text) {
+        String s = text.strip().toUpperCase(java.util.Locale.ROOT);
+        long unit = 1;
+        String[][] units = {{"GIB", "1073741824"}, {"MIB", "1048576"}, {"KIB", "1024"}, {"GB", "1000000000"},
+                {"MB", "1000000"}, {"KB", "1000"}, {"B", "1"}};
+        for (String[] u : units) {
+            if (s.endsWith(u[0])) {
+                s = s.substring(0, s.length() - u[0].length()).strip();
+                unit = Long.parseLong(u[1]);
+                break;
+            }
+        }
+        try {
+            double v = Double.parseDouble(s);
+            long bytes = (long) (v * unit);
+            if (!(v > 0) || bytes <= 0 || Double.isInfinite(v)) throw new NumberFormatException();
+            return bytes;
+        } catch (NumberFormatException e) {
+            throw new FangwushaException(flag + ": '" + text + "' is not a positive size (e.g. 2GB, 500MB, 1GiB)");
+        }
     }
 
     /** What a checkpoint write produced: the weight files (and index, if sharded) and the tensor data bytes. */

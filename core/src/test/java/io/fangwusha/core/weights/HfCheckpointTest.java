@@ -58,7 +58,7 @@ class HfCheckpointTest {
             // values decoded from the shard by an independent Python reader
             assertThat(SafetensorsFileTest.bf16(head, 0)).isEqualTo(-0.0238037109375f);
             assertThat(SafetensorsFileTest.bf16(head, 12345L * 96 + 50)).isEqualTo(0.00193023681640625f);
-            SafetensorsStore store = (SafetensorsStore) ck.weights();
+            SafetensorsStore store = ck.store();
             assertThat(store.files()).hasSize(2);
             assertThat(store.names()).hasSize(1 + 3 * 11 + 2);
         }
