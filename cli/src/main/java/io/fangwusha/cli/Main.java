@@ -17,6 +17,7 @@ import picocli.CommandLine.Option;
             GenerateCommand.class,
             TokenizeCommand.class,
             PerplexityCommand.class,
+            InitCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {
