@@ -24,20 +24,16 @@ final class Q6_KMatrix extends BlockMatrix {
         super(t, DType.Q6_K);
     }
 
-    /** The four 16-element groups (q - 32 as int8) decoded from one 16-byte step, in element order +0,+32,+64,+96. */
-    private ByteVector[] quads(long blockOff, int half, int h, ByteVector[] out) {
-        long ql = blockOff + 64L * half + 16L * h;
-        ByteVector qlA = ByteVector.fromMemorySegment(B, data, ql, LE);
-        ByteVector qlB = ByteVector.fromMemorySegment(B, data, ql + 32, LE);
-        ByteVector qh = ByteVector.fromMemorySegment(B, data, blockOff + 128 + 32L * half + 16L * h, LE);
-        out[0] = qlA.and((byte) 0x0F).or(qh.and((byte) 3).lanewise(VectorOperators.LSHL, 4)).sub((byte) 32);
-        out[1] = qlB.and((byte) 0x0F).or(qh.lanewise(VectorOperators.LSHR, 2).and((byte) 3)
-                .lanewise(VectorOperators.LSHL, 4)).sub((byte) 32);
-        out[2] = qlA.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F).or(qh.lanewise(VectorOperators.LSHR, 4)
-                .and((byte) 3).lanewise(VectorOperators.LSHL, 4)).sub((byte) 32);
-        out[3] = qlB.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F).or(qh.lanewise(VectorOperators.LSHR, 6)
-                .and((byte) 3).lanewise(VectorOperators.LSHL, 4)).sub((byte) 32);
-        return out;
+    /**
+     * Group {@code g} (0..3: elements +0, +32, +64, +96 of the half) of one 16-byte step as {@code q - 32} int8:
+     * {@code g} even takes the low nibble, odd the high nibble of ql (A for g 0/2, B for g 1/3 — see class doc), and
+     * qh bits {@code 2g, 2g+1}. Returned by value so no array of vectors is allocated on the hot path.
+     */
+    private static ByteVector group(ByteVector qlA, ByteVector qlB, ByteVector qh, int g) {
+        ByteVector ql = (g & 1) == 0 ? qlA : qlB;
+        ByteVector low = g < 2 ? ql.and((byte) 0x0F) : ql.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F);
+        ByteVector high = qh.lanewise(VectorOperators.LSHR, 2 * g).and((byte) 3).lanewise(VectorOperators.LSHL, 4);
+        return low.or(high).sub((byte) 32);
     }
 
     private float scale(long blockOff, int idx) {
@@ -46,19 +42,22 @@ final class Q6_KMatrix extends BlockMatrix {
 
     @Override
     float dotRow(long rowOffset, float[] x, int xOff) {
-        ByteVector[] q = new ByteVector[4]; // scalar-replaced by C2 (does not escape)
         FloatVector acc = FloatVector.zero(F);
         long off = rowOffset;
         for (int blk = 0; blk < blocksPerRow; blk++, off += 210, xOff += 256) {
             float d = f16(data, off + 208);
             for (int half = 0; half < 2; half++) {
                 for (int h = 0; h < 2; h++) {
-                    quads(off, half, h, q);
+                    long ql = off + 64L * half + 16L * h;
+                    ByteVector qlA = ByteVector.fromMemorySegment(B, data, ql, LE);
+                    ByteVector qlB = ByteVector.fromMemorySegment(B, data, ql + 32, LE);
+                    ByteVector qh = ByteVector.fromMemorySegment(B, data, off + 128 + 32L * half + 16L * h, LE);
                     for (int g = 0; g < 4; g++) {
+                        ByteVector q = group(qlA, qlB, qh, g);
                         int e = 128 * half + 32 * g + 16 * h; // first element of this 16-group
                         FloatVector s = FloatVector.zero(F);
                         for (int p = 0; p < PARTS; p++) {
-                            s = ((FloatVector) q[g].convertShape(VectorOperators.B2F, F, p))
+                            s = ((FloatVector) q.convertShape(VectorOperators.B2F, F, p))
                                     .fma(FloatVector.fromArray(F, x, xOff + e + p * L), s);
                         }
                         acc = s.fma(FloatVector.broadcast(F, d * scale(off, e / 16)), acc);
@@ -71,18 +70,21 @@ final class Q6_KMatrix extends BlockMatrix {
 
     @Override
     void decodeRow(long rowOffset, float[] dst, int off) {
-        ByteVector[] q = new ByteVector[4];
         long src = rowOffset;
         for (int blk = 0; blk < blocksPerRow; blk++, src += 210, off += 256) {
             float d = f16(data, src + 208);
             for (int half = 0; half < 2; half++) {
                 for (int h = 0; h < 2; h++) {
-                    quads(src, half, h, q);
+                    long ql = src + 64L * half + 16L * h;
+                    ByteVector qlA = ByteVector.fromMemorySegment(B, data, ql, LE);
+                    ByteVector qlB = ByteVector.fromMemorySegment(B, data, ql + 32, LE);
+                    ByteVector qh = ByteVector.fromMemorySegment(B, data, src + 128 + 32L * half + 16L * h, LE);
                     for (int g = 0; g < 4; g++) {
+                        ByteVector q = group(qlA, qlB, qh, g);
                         int e = 128 * half + 32 * g + 16 * h;
                         float a = d * scale(src, e / 16);
                         for (int p = 0; p < PARTS; p++) {
-                            ((FloatVector) q[g].convertShape(VectorOperators.B2F, F, p)).mul(a)
+                            ((FloatVector) q.convertShape(VectorOperators.B2F, F, p)).mul(a)
                                     .intoArray(dst, off + e + p * L);
                         }
                     }
