@@ -10,8 +10,20 @@ import io.fangwusha.core.kernels.ThreadPool;
 import io.fangwusha.core.model.Qwen3Config;
 import io.fangwusha.core.model.Qwen3Model;
 import io.fangwusha.core.tokenizer.Tokenizer;
+import io.fangwusha.core.gguf.GgufFile;
+import io.fangwusha.core.gguf.GgufVocab;
+import io.fangwusha.core.gguf.QuantizedMatrix;
+import io.fangwusha.core.kernels.DenseMatrix;
+import io.fangwusha.core.kernels.MatrixWeights;
+import io.fangwusha.core.kernels.quant.QuantizedWeights;
 import io.fangwusha.core.model.MatrixFactory;
+import io.fangwusha.core.weights.DType;
 import io.fangwusha.core.weights.HfCheckpoint;
+import io.fangwusha.core.weights.Tensor;
+import io.fangwusha.core.weights.WeightStore;
+import java.lang.foreign.Arena;
+import java.util.ArrayList;
+import java.util.List;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -83,7 +95,6 @@ public final class LanguageModel implements AutoCloseable {
 
     @Override
     public void close() {
-        model.pool().close();
         try {
             if (resources != null) resources.close();
         } catch (Exception e) {
@@ -92,27 +103,75 @@ public final class LanguageModel implements AutoCloseable {
     }
 
     /**
-     * Loads a Hugging Face checkpoint directory (config.json, safetensors, tokenizer.json). Weights stay
-     * memory-mapped; nothing is copied to the heap unless {@code options.quant()} asks for re-quantisation.
+     * Loads a Hugging Face checkpoint directory (config.json, safetensors, tokenizer.json) or a GGUF file. Weights
+     * stay memory-mapped; nothing is copied to the heap. {@code options.quant()} re-quantises float matrices
+     * off-heap at load time (as {@code llama-quantize} would, without writing a file).
      */
     public static LanguageModel load(Path path, LoadOptions options) {
         if (!Files.exists(path)) throw new FangwushaException(path + ": no such file or directory");
-        HfCheckpoint checkpoint = HfCheckpoint.open(path);
-        ThreadPool pool = null;
+        List<AutoCloseable> resources = new ArrayList<>();
         try {
-            Tokenizer tokenizer = Tokenizer.load(checkpoint.tokenizerJson());
-            pool = new ThreadPool(options.threads());
-            Qwen3Model model = Qwen3Model.load(checkpoint.config(), checkpoint.weights(), matrixFactory(options), pool);
-            return new LanguageModel(model, tokenizer, checkpoint.generation(), path, checkpoint);
+            Qwen3Config config;
+            WeightStore store;
+            Tokenizer tokenizer;
+            GenerationDefaults defaults;
+            if (Files.isRegularFile(path)) {
+                GgufFile gguf = GgufFile.open(path);
+                resources.add(gguf);
+                config = gguf.qwen3Config();
+                store = gguf.weights();
+                GgufVocab v = gguf.vocab();
+                tokenizer = Tokenizer.fromGguf(v.tokens(), v.merges(), v.tokenTypes(), v.pre());
+                defaults = GenerationDefaults.transformersDefaults(config.eosTokenIds());
+            } else {
+                HfCheckpoint checkpoint = HfCheckpoint.open(path);
+                resources.add(checkpoint);
+                config = checkpoint.config();
+                store = checkpoint.weights();
+                tokenizer = Tokenizer.load(checkpoint.tokenizerJson());
+                defaults = checkpoint.generation();
+            }
+            Arena arena = Arena.ofShared();
+            resources.add(arena::close);
+            ThreadPool pool = new ThreadPool(options.threads());
+            resources.add(pool);
+            Qwen3Model model = Qwen3Model.load(config, store, matrixFactory(options.quant(), arena), pool);
+            return new LanguageModel(model, tokenizer, defaults, path, () -> closeAll(resources));
         } catch (RuntimeException | Error e) {
-            if (pool != null) pool.close();
-            checkpoint.close();
+            closeAll(resources);
             throw e;
         }
     }
 
-    static MatrixFactory matrixFactory(LoadOptions options) {
-        if (options.quant() == null) return MatrixFactory.DENSE;
-        throw new FangwushaException("--quant: unknown type '" + options.quant() + "' (expected q8_0 or q4_0)");
+    /**
+     * Kernels by stored type; with {@code quant} set, float matrices are first re-encoded (Q8_0/Q4_0 by ggml's
+     * reference quantisers), norms and other vectors stay float.
+     */
+    static MatrixFactory matrixFactory(String quant, Arena arena) {
+        if (quant == null) return LanguageModel::kernelFor;
+        DType target = switch (quant.toLowerCase(java.util.Locale.ROOT)) {
+            case "q8_0" -> DType.Q8_0;
+            case "q4_0" -> DType.Q4_0;
+            default -> throw new FangwushaException("--quant: unknown type '" + quant + "' (expected q8_0 or q4_0)");
+        };
+        return t -> kernelFor(t.dtype().quantized() ? t : QuantizedMatrix.quantize(t, target, arena));
     }
+
+    private static MatrixWeights kernelFor(Tensor t) {
+        return t.dtype().quantized() ? QuantizedWeights.of(t) : DenseMatrix.of(t);
+    }
+
+    private static void closeAll(List<AutoCloseable> resources) {
+        RuntimeException first = null;
+        for (AutoCloseable r : resources.reversed()) {
+            try {
+                r.close();
+            } catch (Exception e) {
+                if (first == null) first = new RuntimeException(e);
+            }
+        }
+        resources.clear();
+        if (first != null) throw first;
+    }
+
 }
