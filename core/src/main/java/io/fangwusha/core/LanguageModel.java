@@ -12,14 +12,8 @@ import io.fangwusha.core.model.Qwen3Model;
 import io.fangwusha.core.tokenizer.Tokenizer;
 import io.fangwusha.core.gguf.GgufFile;
 import io.fangwusha.core.gguf.GgufVocab;
-import io.fangwusha.core.gguf.QuantizedMatrix;
-import io.fangwusha.core.kernels.DenseMatrix;
-import io.fangwusha.core.kernels.MatrixWeights;
-import io.fangwusha.core.kernels.quant.QuantizedWeights;
 import io.fangwusha.core.model.MatrixFactory;
-import io.fangwusha.core.weights.DType;
 import io.fangwusha.core.weights.HfCheckpoint;
-import io.fangwusha.core.weights.Tensor;
 import io.fangwusha.core.weights.WeightStore;
 import java.lang.foreign.Arena;
 import java.util.ArrayList;
@@ -135,30 +129,12 @@ public final class LanguageModel implements AutoCloseable {
             resources.add(arena::close);
             ThreadPool pool = new ThreadPool(options.threads());
             resources.add(pool);
-            Qwen3Model model = Qwen3Model.load(config, store, matrixFactory(options.quant(), arena), pool);
+            Qwen3Model model = Qwen3Model.load(config, store, MatrixFactory.requantizing(options.quant(), arena), pool);
             return new LanguageModel(model, tokenizer, defaults, path, () -> closeAll(resources));
         } catch (RuntimeException | Error e) {
             closeAll(resources);
             throw e;
         }
-    }
-
-    /**
-     * Kernels by stored type; with {@code quant} set, float matrices are first re-encoded (Q8_0/Q4_0 by ggml's
-     * reference quantisers), norms and other vectors stay float.
-     */
-    static MatrixFactory matrixFactory(String quant, Arena arena) {
-        if (quant == null) return LanguageModel::kernelFor;
-        DType target = switch (quant.toLowerCase(java.util.Locale.ROOT)) {
-            case "q8_0" -> DType.Q8_0;
-            case "q4_0" -> DType.Q4_0;
-            default -> throw new FangwushaException("--quant: unknown type '" + quant + "' (expected q8_0 or q4_0)");
-        };
-        return t -> kernelFor(t.dtype().quantized() ? t : QuantizedMatrix.quantize(t, target, arena));
-    }
-
-    private static MatrixWeights kernelFor(Tensor t) {
-        return t.dtype().quantized() ? QuantizedWeights.of(t) : DenseMatrix.of(t);
     }
 
     private static void closeAll(List<AutoCloseable> resources) {

@@ -4,7 +4,6 @@ import io.fangwusha.core.FangwushaException;
 import io.fangwusha.core.weights.DType;
 import io.fangwusha.core.weights.Tensor;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
