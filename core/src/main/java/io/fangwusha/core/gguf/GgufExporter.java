@@ -78,7 +78,7 @@ public final class GgufExporter {
         int[] types = Arrays.copyOf(v.tokenTypes(), Math.max(vocabSize, tokens.size()));
         for (int i = tokens.size(); i < vocabSize; i++) {
             tokens.add("[PAD" + i + "]");
-            types[i] = 5; // UNUSED
+            types[i] = GgufVocab.TYPE_UNUSED;
         }
         w.put("tokenizer.ggml.model", GgufValue.string(v.model()));
         if (v.pre() != null) w.put("tokenizer.ggml.pre", GgufValue.string(v.pre()));
