@@ -103,7 +103,7 @@ class QuantizedReferenceTest {
         try (Arena arena = Arena.ofShared(); GgufFile f = GgufFile.open(q4File.source());
                 ThreadPool pool = new ThreadPool(2)) {
             Qwen3Model dense = Qwen3Model.load(f.qwen3Config(), Trajectories.dequantized(f.weights(), arena),
-                    MatrixFactory.DENSE, pool);
+                    MatrixFactory.STORED, pool);
             assertThat(dense.weights().layers()[0].q().dtype()).isEqualTo(DType.F32);
             assertThat(q4File.model().weights().layers()[0].q().dtype()).isEqualTo(DType.Q4_0);
             float worst = 0;
