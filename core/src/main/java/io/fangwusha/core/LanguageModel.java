@@ -10,6 +10,9 @@ import io.fangwusha.core.kernels.ThreadPool;
 import io.fangwusha.core.model.Qwen3Config;
 import io.fangwusha.core.model.Qwen3Model;
 import io.fangwusha.core.tokenizer.Tokenizer;
+import io.fangwusha.core.model.MatrixFactory;
+import io.fangwusha.core.weights.HfCheckpoint;
+import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
@@ -88,7 +91,28 @@ public final class LanguageModel implements AutoCloseable {
         }
     }
 
-    static ThreadPool pool(LoadOptions options) {
-        return new ThreadPool(options.threads());
+    /**
+     * Loads a Hugging Face checkpoint directory (config.json, safetensors, tokenizer.json). Weights stay
+     * memory-mapped; nothing is copied to the heap unless {@code options.quant()} asks for re-quantisation.
+     */
+    public static LanguageModel load(Path path, LoadOptions options) {
+        if (!Files.exists(path)) throw new FangwushaException(path + ": no such file or directory");
+        HfCheckpoint checkpoint = HfCheckpoint.open(path);
+        ThreadPool pool = null;
+        try {
+            Tokenizer tokenizer = Tokenizer.load(checkpoint.tokenizerJson());
+            pool = new ThreadPool(options.threads());
+            Qwen3Model model = Qwen3Model.load(checkpoint.config(), checkpoint.weights(), matrixFactory(options), pool);
+            return new LanguageModel(model, tokenizer, checkpoint.generation(), path, checkpoint);
+        } catch (RuntimeException | Error e) {
+            if (pool != null) pool.close();
+            checkpoint.close();
+            throw e;
+        }
+    }
+
+    static MatrixFactory matrixFactory(LoadOptions options) {
+        if (options.quant() == null) return MatrixFactory.DENSE;
+        throw new FangwushaException("--quant: unknown type '" + options.quant() + "' (expected q8_0 or q4_0)");
     }
 }

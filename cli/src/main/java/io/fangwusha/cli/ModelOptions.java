@@ -1,0 +1,27 @@
+package io.fangwusha.cli;
+
+import io.fangwusha.core.LanguageModel;
+import io.fangwusha.core.LoadOptions;
+import io.fangwusha.core.kernels.ThreadPool;
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+
+/** Options shared by every command that loads a model. */
+final class ModelOptions {
+    @Option(names = "--model", required = true, paramLabel = "PATH", description = "Checkpoint directory (Hugging Face layout) or .gguf file.")
+    Path model;
+
+    @Option(names = "--threads", paramLabel = "N", description = "Kernel threads (default: all cores).")
+    Integer threads;
+
+    @Option(names = "--quant", paramLabel = "TYPE", description = "Quantise weights on load: q8_0 or q4_0.")
+    String quant;
+
+    LoadOptions loadOptions() {
+        return new LoadOptions(threads != null ? threads : ThreadPool.defaultThreads(), quant);
+    }
+
+    LanguageModel load() {
+        return LanguageModel.load(model, loadOptions());
+    }
+}
