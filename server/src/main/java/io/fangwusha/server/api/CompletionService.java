@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fangwusha.core.generate.FinishReason;
+import io.fangwusha.core.template.ReasoningParser;
 import io.fangwusha.core.tokenizer.Tokenizer;
 import io.fangwusha.server.engine.Job;
 import io.fangwusha.server.engine.JobEvent;
@@ -38,7 +39,8 @@ public final class CompletionService {
     /** Per-choice state while events arrive. */
     private final class Choice {
         final int index;
-        final ThinkSplitter splitter;
+        final ReasoningParser splitter;
+        final boolean opensThink;
         final StringBuilder text = new StringBuilder();
         final List<LogprobsJson.Entry> logprobs = new ArrayList<>();
         final List<LogprobsJson.Entry> pendingLogprobs = new ArrayList<>();
@@ -48,7 +50,8 @@ public final class CompletionService {
 
         Choice(int index, boolean opensThink) {
             this.index = index;
-            this.splitter = new ThinkSplitter(opensThink);
+            this.splitter = new ReasoningParser(opensThink, ReasoningParser.Newlines.STRIP);
+            this.opensThink = opensThink;
         }
     }
 
@@ -116,8 +119,8 @@ public final class CompletionService {
             ObjectNode ch = arr.addObject();
             ch.put("index", c.index);
             if (req.chat()) {
-                ThinkSplitter.Delta a = c.splitter.push(c.text.toString()), b = c.splitter.finish();
-                String reasoning = (a.reasoning() + b.reasoning()).strip(), content = (a.content() + b.content()).strip();
+                ReasoningParser.Result split = ReasoningParser.parse(c.text.toString(), c.opensThink, ReasoningParser.Newlines.STRIP);
+                String reasoning = split.reasoning(), content = split.content();
                 ObjectNode msg = ch.putObject("message");
                 msg.put("role", "assistant");
                 msg.put("content", content);
@@ -214,11 +217,11 @@ public final class CompletionService {
                 : LogprobsJson.completion(tokenizer, entries, req.logprobs(), offset);
     }
 
-    private static ObjectNode chatDelta(ThinkSplitter.Delta d) {
+    private static ObjectNode chatDelta(ReasoningParser.Delta d) {
         if (d.isEmpty()) return null;
         ObjectNode delta = JSON.createObjectNode();
-        if (!d.reasoning().isEmpty()) delta.put("reasoning_content", d.reasoning());
-        if (!d.content().isEmpty()) delta.put("content", d.content());
+        if (!d.reasoningDelta().isEmpty()) delta.put("reasoning_content", d.reasoningDelta());
+        if (!d.contentDelta().isEmpty()) delta.put("content", d.contentDelta());
         return delta;
     }
 

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fangwusha.core.FangwushaException;
 import io.fangwusha.core.generate.GenerationDefaults;
 import io.fangwusha.core.generate.SamplingParams;
+import io.fangwusha.core.template.ReasoningParser;
 import io.fangwusha.core.tokenizer.Tokenizer;
 import io.fangwusha.server.filter.ContentFilter;
 import java.util.ArrayList;
@@ -91,8 +92,7 @@ public final class RequestParser {
                 throw ApiException.badRequest("messages", e.getMessage());
             }
             ids = tokenizer.encode(promptText);
-            String trimmed = promptText.stripTrailing();
-            opensThink = trimmed.endsWith("<think>");
+            opensThink = ReasoningParser.promptOpensReasoning(promptText);
         } else {
             JsonNode p = f.raw("prompt");
             if (p == null) throw ApiException.badRequest("prompt", "prompt: required");

@@ -1,0 +1,67 @@
+package io.fangwusha.server;
+
+import io.fangwusha.core.Fixtures;
+import io.fangwusha.core.LanguageModel;
+import io.fangwusha.core.LoadOptions;
+import io.fangwusha.core.template.ChatTemplate;
+import io.fangwusha.server.engine.EngineOptions;
+import io.fangwusha.server.filter.ContentFilter;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/** The real server on an ephemeral port with the tiny fixture model (random weights, real tokenizer and template). */
+final class TestServer implements AutoCloseable {
+    static final String MODEL = "tiny-qwen3-a";
+
+    final LanguageModel lm;
+    final ChatTemplate template;
+    final FangwushaServer server;
+    final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    TestServer(String apiKey, EngineOptions engine, ContentFilter filter) throws Exception {
+        Path dir = Fixtures.model(MODEL);
+        lm = LanguageModel.load(dir, LoadOptions.defaults().withThreads(2));
+        template = ChatTemplate.fromTokenizerConfig(dir.resolve("tokenizer_config.json"));
+        server = FangwushaServer.start(lm, template::render,
+                new ServerOptions("127.0.0.1", 0, apiKey, MODEL, 4096, engine, filter));
+    }
+
+    static TestServer start() throws Exception {
+        return new TestServer(null, EngineOptions.defaults(), ContentFilter.NONE);
+    }
+
+    URI uri(String path) {
+        return server.baseUri().resolve(path);
+    }
+
+    String baseUrlV1() {
+        return server.baseUri() + "/v1";
+    }
+
+    HttpResponse<String> get(String path) throws Exception {
+        return http.send(HttpRequest.newBuilder(uri(path)).GET().build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    HttpResponse<String> post(String path, String json) throws Exception {
+        return http.send(HttpRequest.newBuilder(uri(path)).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** A gauge or counter from /metrics. */
+    double metric(String name) throws Exception {
+        for (String line : get("/metrics").body().split("\n")) {
+            if (line.startsWith(name + " ")) return Double.parseDouble(line.substring(name.length() + 1).trim());
+        }
+        throw new AssertionError("metric " + name + " not found");
+    }
+
+    @Override
+    public void close() {
+        server.close();
+        lm.close();
+    }
+}
