@@ -23,11 +23,23 @@ final class TestServer implements AutoCloseable {
     final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     TestServer(String apiKey, EngineOptions engine, ContentFilter filter) throws Exception {
+        this(apiKey, engine, filter, null);
+    }
+
+    /** @param promptSuffix appended to every rendered chat prompt (null: none) */
+    TestServer(String apiKey, EngineOptions engine, ContentFilter filter, String promptSuffix) throws Exception {
         Path dir = Fixtures.model(MODEL);
         lm = LanguageModel.load(dir, LoadOptions.defaults().withThreads(2));
         template = ChatTemplate.fromTokenizerConfig(dir.resolve("tokenizer_config.json"));
-        server = FangwushaServer.start(lm, template::render,
+        String suffix = promptSuffix == null ? "" : promptSuffix;
+        server = FangwushaServer.start(lm, (m, t, g, k) -> template.render(m, t, g, k) + suffix,
                 new ServerOptions("127.0.0.1", 0, apiKey, MODEL, 4096, engine, filter));
+    }
+
+    /** The token count of a one-user-message conversation as our template renders it. */
+    int promptTokens(String userMessage) {
+        var messages = java.util.List.<java.util.Map<String, Object>>of(java.util.Map.of("role", "user", "content", userMessage));
+        return lm.encode(template.render(messages, null, true, java.util.Map.of())).length;
     }
 
     static TestServer start() throws Exception {
