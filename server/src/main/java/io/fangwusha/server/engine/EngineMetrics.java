@@ -16,6 +16,7 @@ public final class EngineMetrics {
     final AtomicLong cancelled = new AtomicLong();
     final AtomicLong contentFiltered = new AtomicLong();
     final AtomicLong rejected = new AtomicLong();
+    final AtomicLong maxDecodeBatch = new AtomicLong();
     final AtomicLong ttftNanosSum = new AtomicLong();
     final AtomicLong ttftCount = new AtomicLong();
 
@@ -38,6 +39,11 @@ public final class EngineMetrics {
         return kvCaches.get();
     }
 
+    /** The most sequences that decoded in one step so far. */
+    public long maxDecodeBatch() {
+        return maxDecodeBatch.get();
+    }
+
     public long cancelled() {
         return cancelled.get();
     }
@@ -51,6 +57,7 @@ public final class EngineMetrics {
         gauge(b, "fangwusha_kv_caches", "KV caches held by running sequences", kvCaches.get());
         counter(b, "fangwusha_steps_total", "Batched forward steps", steps.get());
         counter(b, "fangwusha_step_tokens_total", "Tokens fed through forward steps (prefill and decode)", stepTokens.get());
+        gauge(b, "fangwusha_max_decode_batch", "Most sequences decoded together in one step so far", maxDecodeBatch.get());
         counter(b, "fangwusha_prompt_tokens_total", "Prompt tokens prefilled", promptTokens.get());
         counter(b, "fangwusha_generation_tokens_total", "Tokens generated", generatedTokens.get());
         counter(b, "fangwusha_sequences_finished_total", "Sequences finished normally", finished.get());

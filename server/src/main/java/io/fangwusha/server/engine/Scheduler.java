@@ -151,6 +151,7 @@ public final class Scheduler implements AutoCloseable {
             sampling.add(s);
             decoding++;
         }
+        metrics.maxDecodeBatch.accumulateAndGet(decoding, Math::max);
         int budget = decoding > 0 ? options.prefillChunk() : Generator.PREFILL_CHUNK;
         int prefillTokens = 0;
         for (Slot s : running) {
