@@ -1,5 +1,6 @@
 package io.fangwusha.server;
 
+import io.fangwusha.core.FangwushaException;
 import io.fangwusha.core.LanguageModel;
 import io.fangwusha.server.api.ChatRenderer;
 import io.fangwusha.server.api.CompletionService;
@@ -20,6 +21,7 @@ public final class FangwushaServer implements AutoCloseable {
     private final Server jetty;
     private final ServerConnector connector;
     private final Scheduler scheduler;
+    private boolean closed;
 
     private FangwushaServer(Server jetty, ServerConnector connector, Scheduler scheduler) {
         this.jetty = jetty;
@@ -47,6 +49,14 @@ public final class FangwushaServer implements AutoCloseable {
             jetty.start();
         } catch (Exception e) {
             scheduler.close();
+            try {
+                jetty.stop();
+            } catch (Exception ignored) {
+                // best effort: it did not start
+            }
+            if (e instanceof java.io.IOException) {
+                throw new FangwushaException("--port: cannot listen on " + o.host() + ":" + o.port() + " (" + e.getMessage() + ")", e);
+            }
             throw e;
         }
         return new FangwushaServer(jetty, connector, scheduler);
@@ -71,7 +81,9 @@ public final class FangwushaServer implements AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (closed) return;
+        closed = true;
         scheduler.close();
         try {
             jetty.stop();
