@@ -10,6 +10,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -63,10 +64,19 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON object instead of streaming text.")
     boolean json;
 
+    @Option(names = "--chat", description = "Wrap the prompt as a user message in the checkpoint's chat template.")
+    boolean chat;
+
+    @Option(names = "--system", paramLabel = "TEXT", description = "With --chat: a system message.")
+    String system;
+
+    @Option(names = "--no-think", description = "With --chat: enable_thinking=false (Qwen3 answers without reasoning).")
+    boolean noThink;
+
     @Override
     public Integer call() throws Exception {
         try (LanguageModel lm = modelOptions.load()) {
-            int[] promptIds = lm.encode(prompt);
+            int[] promptIds = lm.encode(chat ? renderChat(lm) : prompt);
             SamplingParams params = sampling(lm);
             PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
             GenerationResult r = lm.generate(promptIds, params, json ? null : (id, text) -> {
@@ -85,6 +95,13 @@ final class GenerateCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    private String renderChat(LanguageModel lm) {
+        List<Map<String, Object>> messages = new ArrayList<>();
+        if (system != null) messages.add(Map.of("role", "system", "content", system));
+        messages.add(Map.of("role", "user", "content", prompt));
+        return lm.chatTemplate().render(messages, null, true, Map.of("enable_thinking", !noThink));
     }
 
     SamplingParams sampling(LanguageModel lm) {

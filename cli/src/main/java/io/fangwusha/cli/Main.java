@@ -18,6 +18,7 @@ import picocli.CommandLine.Option;
             TokenizeCommand.class,
             PerplexityCommand.class,
             InitCommand.class,
+            BenchCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {

@@ -71,6 +71,21 @@ class GenerateCliTest {
     }
 
     @Test
+    void chatWrapsThePromptInTheCheckpointsTemplate() throws Exception {
+        JsonNode c = null;
+        for (String line : java.nio.file.Files.readAllLines(io.fangwusha.core.Fixtures.fixtures().resolve("chat-template-cases.jsonl"))) {
+            JsonNode n = JSON.readTree(line);
+            if (n.get("name").asText().equals("system_user_gen")) c = n;
+        }
+        assertThat(c).isNotNull();
+        String dir = ReferenceCases.greedyF32().getFirst().modelDir().toString();
+        CliRun r = CliRun.of("generate", "--model", dir, "--chat", "--system", c.get("messages").get(0).get("content").asText(),
+                "--prompt", c.get("messages").get(1).get("content").asText(), "--max-new-tokens", "1", "--json");
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        assertThat(JSON.readTree(r.out()).get("prompt_ids")).isEqualTo(c.get("ids"));
+    }
+
+    @Test
     void streamsTextWithoutJson() {
         String dir = ReferenceCases.greedyF32().getFirst().modelDir().toString();
         ReferenceCases c = ReferenceCases.greedyF32().getFirst();

@@ -10,8 +10,15 @@ import io.fangwusha.core.kernels.ThreadPool;
 import io.fangwusha.core.model.Qwen3Config;
 import io.fangwusha.core.model.Qwen3Model;
 import io.fangwusha.core.tokenizer.Tokenizer;
+import io.fangwusha.core.gguf.GgufFile;
+import io.fangwusha.core.gguf.GgufVocab;
 import io.fangwusha.core.model.MatrixFactory;
+import io.fangwusha.core.template.ChatTemplate;
 import io.fangwusha.core.weights.HfCheckpoint;
+import io.fangwusha.core.weights.WeightStore;
+import java.lang.foreign.Arena;
+import java.util.ArrayList;
+import java.util.List;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -31,15 +38,43 @@ public final class LanguageModel implements AutoCloseable {
     private final Qwen3Model model;
     private final Tokenizer tokenizer;
     private final GenerationDefaults defaults;
+    private final java.util.function.Supplier<ChatTemplate> chatTemplate;
     private final Path source;
     private final AutoCloseable resources;
 
-    public LanguageModel(Qwen3Model model, Tokenizer tokenizer, GenerationDefaults defaults, Path source, AutoCloseable resources) {
+    /** @param chatTemplate compiles the checkpoint's template on first use; returns null when there is none */
+    public LanguageModel(Qwen3Model model, Tokenizer tokenizer, GenerationDefaults defaults,
+                         java.util.function.Supplier<ChatTemplate> chatTemplate,
+                         Path source, AutoCloseable resources) {
         this.model = model;
         this.tokenizer = tokenizer;
         this.defaults = defaults;
+        this.chatTemplate = memoize(chatTemplate);
         this.source = source;
         this.resources = resources;
+    }
+
+    /** The checkpoint's chat template (tokenizer_config.json, or the GGUF's), or a clear error when it has none. */
+    public ChatTemplate chatTemplate() {
+        ChatTemplate t = chatTemplate.get();
+        if (t == null) throw new FangwushaException(source + ": the checkpoint has no chat template");
+        return t;
+    }
+
+    private static java.util.function.Supplier<ChatTemplate> memoize(java.util.function.Supplier<ChatTemplate> s) {
+        return new java.util.function.Supplier<>() {
+            private ChatTemplate value;
+            private boolean done;
+
+            @Override
+            public synchronized ChatTemplate get() {
+                if (!done) {
+                    value = s == null ? null : s.get();
+                    done = true;
+                }
+                return value;
+            }
+        };
     }
 
     public Qwen3Model model() {
@@ -83,7 +118,6 @@ public final class LanguageModel implements AutoCloseable {
 
     @Override
     public void close() {
-        model.pool().close();
         try {
             if (resources != null) resources.close();
         } catch (Exception e) {
@@ -92,27 +126,69 @@ public final class LanguageModel implements AutoCloseable {
     }
 
     /**
-     * Loads a Hugging Face checkpoint directory (config.json, safetensors, tokenizer.json). Weights stay
-     * memory-mapped; nothing is copied to the heap unless {@code options.quant()} asks for re-quantisation.
+     * Loads a Hugging Face checkpoint directory (config.json, safetensors, tokenizer.json) or a GGUF file. Weights
+     * stay memory-mapped; nothing is copied to the heap. {@code options.quant()} re-quantises float matrices
+     * off-heap at load time (as {@code llama-quantize} would, without writing a file).
      */
     public static LanguageModel load(Path path, LoadOptions options) {
         if (!Files.exists(path)) throw new FangwushaException(path + ": no such file or directory");
-        HfCheckpoint checkpoint = HfCheckpoint.open(path);
-        ThreadPool pool = null;
+        List<AutoCloseable> resources = new ArrayList<>();
         try {
-            Tokenizer tokenizer = Tokenizer.load(checkpoint.tokenizerJson());
-            pool = new ThreadPool(options.threads());
-            Qwen3Model model = Qwen3Model.load(checkpoint.config(), checkpoint.weights(), matrixFactory(options), pool);
-            return new LanguageModel(model, tokenizer, checkpoint.generation(), path, checkpoint);
+            Qwen3Config config;
+            WeightStore store;
+            Tokenizer tokenizer;
+            GenerationDefaults defaults;
+            java.util.function.Supplier<ChatTemplate> template;
+            if (Files.isRegularFile(path)) {
+                GgufFile gguf = GgufFile.open(path);
+                resources.add(gguf);
+                config = gguf.qwen3Config();
+                store = gguf.weights();
+                GgufVocab v = gguf.vocab();
+                tokenizer = Tokenizer.fromGguf(v.tokens(), v.merges(), v.tokenTypes(), v.pre());
+                defaults = GenerationDefaults.transformersDefaults(config.eosTokenIds());
+                template = () -> v.chatTemplate() == null ? null : ChatTemplate.of(v.chatTemplate(), ggufSpecialTokens(v));
+            } else {
+                HfCheckpoint checkpoint = HfCheckpoint.open(path);
+                resources.add(checkpoint);
+                config = checkpoint.config();
+                store = checkpoint.weights();
+                tokenizer = Tokenizer.load(checkpoint.tokenizerJson());
+                defaults = checkpoint.generation();
+                Path tokenizerConfig = checkpoint.tokenizerConfig();
+                template = () -> Files.isRegularFile(tokenizerConfig) ? ChatTemplate.fromTokenizerConfig(tokenizerConfig) : null;
+            }
+            Arena arena = Arena.ofShared();
+            resources.add(arena::close);
+            ThreadPool pool = new ThreadPool(options.threads());
+            resources.add(pool);
+            Qwen3Model model = Qwen3Model.load(config, store, MatrixFactory.requantizing(options.quant(), arena), pool);
+            return new LanguageModel(model, tokenizer, defaults, template, path, () -> closeAll(resources));
         } catch (RuntimeException | Error e) {
-            if (pool != null) pool.close();
-            checkpoint.close();
+            closeAll(resources);
             throw e;
         }
     }
 
-    static MatrixFactory matrixFactory(LoadOptions options) {
-        if (options.quant() == null) return MatrixFactory.DENSE;
-        throw new FangwushaException("--quant: unknown type '" + options.quant() + "' (expected q8_0 or q4_0)");
+    /** bos/eos strings for templates that use them, from the GGUF's special ids. */
+    private static java.util.Map<String, Object> ggufSpecialTokens(GgufVocab v) {
+        java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+        if (v.bosId() != null && v.bosId() < v.tokens().size()) m.put("bos_token", v.tokens().get(v.bosId()));
+        if (v.eosId() != null && v.eosId() < v.tokens().size()) m.put("eos_token", v.tokens().get(v.eosId()));
+        return m;
     }
+
+    private static void closeAll(List<AutoCloseable> resources) {
+        RuntimeException first = null;
+        for (AutoCloseable r : resources.reversed()) {
+            try {
+                r.close();
+            } catch (Exception e) {
+                if (first == null) first = new RuntimeException(e);
+            }
+        }
+        resources.clear();
+        if (first != null) throw first;
+    }
+
 }

@@ -4,7 +4,6 @@ import io.fangwusha.core.FangwushaException;
 import io.fangwusha.core.weights.DType;
 import io.fangwusha.core.weights.Tensor;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -131,7 +130,7 @@ public abstract sealed class DenseMatrix implements MatrixWeights permits F32Mat
 
     /** Lane reduction, then the scalar tail columns: the canonical end of every dot product. */
     private float finish(FloatVector acc, int r, float[] x, int xOff) {
-        float s = acc.reduceLanes(VectorOperators.ADD);
+        float s = VectorMath.sumLanes(acc);
         long w0 = (long) r * cols;
         for (int c = vecCols; c < cols; c++) s += scalar(w0 + c) * x[xOff + c];
         return s;

@@ -25,10 +25,25 @@ public final class VectorMath {
         for (; i <= n - step; i += step) {
             acc0 = FloatVector.fromArray(F, a, aOff + i).fma(FloatVector.fromArray(F, b, bOff + i), acc0);
         }
-        float sum = acc0.add(acc1).add(acc2.add(acc3)).reduceLanes(VectorOperators.ADD);
+        float sum = sumLanes(acc0.add(acc1).add(acc2.add(acc3)));
         for (; i < n; i++) sum += a[aOff + i] * b[bOff + i];
         return sum;
     }
+
+    /**
+     * Sum of the lanes in lane order. Not {@code reduceLanes}: its order differs between the JIT intrinsic and
+     * the interpreter's fallback, and results must not depend on whether a method happens to be compiled yet
+     * (a sequence must give the same tokens alone or batched, first request or thousandth).
+     */
+    public static float sumLanes(FloatVector v) {
+        float[] lanes = LANES.get();
+        v.intoArray(lanes, 0);
+        float s = 0;
+        for (int i = 0; i < lanes.length; i++) s += lanes[i];
+        return s;
+    }
+
+    private static final ThreadLocal<float[]> LANES = ThreadLocal.withInitial(() -> new float[F.length()]);
 
     /** y[yOff+i] += alpha * x[xOff+i]. */
     public static void axpy(float alpha, float[] x, int xOff, float[] y, int yOff, int n) {

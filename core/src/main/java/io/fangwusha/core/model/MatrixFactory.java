@@ -1,13 +1,33 @@
 package io.fangwusha.core.model;
 
+import io.fangwusha.core.FangwushaException;
+import io.fangwusha.core.gguf.QuantizedMatrix;
 import io.fangwusha.core.kernels.DenseMatrix;
 import io.fangwusha.core.kernels.MatrixWeights;
-import io.fangwusha.core.weights.Tensor;
+import io.fangwusha.core.kernels.quant.QuantizedWeights;
+import io.fangwusha.core.weights.DType;
+import java.lang.foreign.Arena;
+import java.util.Locale;
 
 /** Chooses the kernel for a stored weight matrix (and may re-quantise it on load, e.g. {@code --quant q8_0}). */
 @FunctionalInterface
 public interface MatrixFactory {
-    MatrixWeights create(Tensor tensor);
+    MatrixWeights create(io.fangwusha.core.weights.Tensor tensor);
 
-    MatrixFactory DENSE = DenseMatrix::of;
+    /** The kernel for the type the tensor is stored in; reads the mapped bytes in place. */
+    MatrixFactory STORED = t -> t.dtype().quantized() ? QuantizedWeights.of(t) : DenseMatrix.of(t);
+
+    /**
+     * Float matrices re-encoded as {@code quant} ("q8_0" or "q4_0", ggml's reference quantisers) into
+     * {@code arena}; already-quantised ones are kept. Null means {@link #STORED}.
+     */
+    static MatrixFactory requantizing(String quant, Arena arena) {
+        if (quant == null) return STORED;
+        DType target = switch (quant.toLowerCase(Locale.ROOT)) {
+            case "q8_0" -> DType.Q8_0;
+            case "q4_0" -> DType.Q4_0;
+            default -> throw new FangwushaException("--quant: unknown type '" + quant + "' (expected q8_0 or q4_0)");
+        };
+        return t -> STORED.create(t.dtype().quantized() ? t : QuantizedMatrix.quantize(t, target, arena));
+    }
 }

@@ -17,8 +17,9 @@ public final class QwenThinking {
     /** The most recent soft switch in the conversation. */
     public enum SoftSwitch { THINK, NO_THINK, NONE }
 
-    // "/think" or "/no_think" as a word: not part of a path ("a/think") or a longer word ("/thinking").
-    private static final Pattern SWITCH = Pattern.compile("(?<![\\p{L}\\p{N}_/])/(no_)?think(?![\\p{L}\\p{N}_])");
+    // "/think" or "/no_think" as a word: not part of a path ("a/think") or a longer word ("/thinking"). Only ASCII
+    // word characters count before it, since Chinese text often runs straight into the switch ("句末/no_think").
+    private static final Pattern SWITCH = Pattern.compile("(?<![A-Za-z0-9_/])/(no_)?think(?![\\p{L}\\p{N}_])");
 
     public static SoftSwitch lastSoftSwitch(List<Map<String, Object>> messages) {
         SoftSwitch last = SoftSwitch.NONE;

@@ -42,9 +42,9 @@ final class TokenizerJson {
         if (isSet(root.get("truncation"))) throw bad("truncation", "is not supported (must be null)");
         boolean nfc = normalizer(root.get("normalizer"));
         PreTokenizer pre = preTokenizer(root.get("pre_tokenizer"));
-        checkByteLevel(root.get("decoder"), "decoder", false);
+        checkByteLevel(root.get("decoder"), "decoder");
         JsonNode post = root.get("post_processor");
-        if (isSet(post)) checkByteLevel(post, "post_processor", true);
+        if (isSet(post)) checkByteLevel(post, "post_processor");
 
         JsonNode model = root.get("model");
         if (model == null || !model.isObject()) throw bad("model", "is missing");
@@ -128,7 +128,7 @@ final class TokenizerJson {
         if (!isSet(n)) throw bad("pre_tokenizer", "is missing (a byte-level pre-tokenizer is required)");
         String type = n.path("type").asText();
         if ("ByteLevel".equals(type)) {
-            checkByteLevel(n, "pre_tokenizer", true);
+            checkByteLevel(n, "pre_tokenizer");
             if (!n.path("use_regex").asBoolean(true)) throw bad("pre_tokenizer.use_regex", "false without a Split is not supported");
             return PreTokenizer.forRegex(PreTokenizer.GPT2_REGEX);
         }
@@ -147,7 +147,7 @@ final class TokenizerJson {
         else throw bad(f + ".pattern", "must have a Regex or String");
         JsonNode byteLevel = list.get(1);
         if (!"ByteLevel".equals(byteLevel.path("type").asText())) throw bad("pre_tokenizer.pretokenizers[1].type", "must be ByteLevel");
-        checkByteLevel(byteLevel, "pre_tokenizer.pretokenizers[1]", true);
+        checkByteLevel(byteLevel, "pre_tokenizer.pretokenizers[1]");
         if (byteLevel.path("use_regex").asBoolean(true)) throw bad("pre_tokenizer.pretokenizers[1].use_regex", "true after a Split is not supported");
         try {
             return PreTokenizer.forRegex(regex);
@@ -156,8 +156,8 @@ final class TokenizerJson {
         }
     }
 
-    private void checkByteLevel(JsonNode n, String field, boolean present) {
-        if (!isSet(n)) throw bad(field, "is missing (a ByteLevel decoder is required)");
+    private void checkByteLevel(JsonNode n, String field) {
+        if (!isSet(n)) throw bad(field, "is missing (ByteLevel is required)");
         String type = n.path("type").asText();
         if (!"ByteLevel".equals(type)) throw bad(field + ".type", "'" + type + "' is not supported (only ByteLevel)");
         if (n.path("add_prefix_space").asBoolean(false)) throw bad(field + ".add_prefix_space", "true is not supported");

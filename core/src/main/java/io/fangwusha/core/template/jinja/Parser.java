@@ -23,7 +23,7 @@ final class Parser {
     static List<Node> parse(String source) {
         Parser p = new Parser(Lexer.tokenize(source));
         List<Node> body = p.subparse(Set.of());
-        if (p.peek().kind() != Kind.EOF) throw p.fail("unexpected " + p.peek().describe());
+        if (p.peek().kind() != Kind.EOF) throw p.fail("unexpected '" + p.peek().describe() + "'");
         return body;
     }
 
@@ -64,18 +64,18 @@ final class Parser {
     }
 
     private void expectOp(String op) {
-        if (!skipOp(op)) throw fail("expected token '" + op + "', got " + peek().describe());
+        if (!skipOp(op)) throw fail("expected token '" + op + "', got '" + peek().describe() + "'");
     }
 
     private String expectName() {
         Token t = peek();
-        if (t.kind() != Kind.NAME) throw fail("expected token 'name', got " + t.describe());
+        if (t.kind() != Kind.NAME) throw fail("expected token 'name', got '" + t.describe() + "'");
         pos++;
         return t.text();
     }
 
     private void expectBlockEnd() {
-        if (peek().kind() != Kind.BLOCK_END) throw fail("expected token 'end of statement block', got " + peek().describe());
+        if (peek().kind() != Kind.BLOCK_END) throw fail("expected token 'end of statement block', got '" + peek().describe() + "'");
         pos++;
     }
 
@@ -94,7 +94,7 @@ final class Parser {
                 case VAR_BEGIN -> {
                     pos++;
                     Expr e = parseTuple(true, Set.of());
-                    if (peek().kind() != Kind.VAR_END) throw fail("expected token 'end of print statement', got " + peek().describe());
+                    if (peek().kind() != Kind.VAR_END) throw fail("expected token 'end of print statement', got '" + peek().describe() + "'");
                     pos++;
                     body.add(new Node.Print(e, t.line()));
                 }
@@ -102,13 +102,13 @@ final class Parser {
                     pos++;
                     Token name = peek();
                     if (name.kind() == Kind.NAME && endTags.contains(name.text())) return body;
-                    body.add(parseStatement());
+                    body.add(parseStatement(endTags));
                 }
                 case EOF -> {
                     if (!endTags.isEmpty()) throw fail("Unexpected end of template." + lookingFor(endTags));
                     return body;
                 }
-                default -> throw fail("unexpected " + t.describe());
+                default -> throw fail("unexpected '" + t.describe() + "'");
             }
         }
     }
@@ -119,7 +119,7 @@ final class Parser {
                 + ". The innermost block that needs to be closed is '" + open.getLast() + "'.";
     }
 
-    private Node parseStatement() {
+    private Node parseStatement(Set<String> endTags) {
         Token t = peek();
         if (t.kind() != Kind.NAME) throw fail("tag name expected");
         int line = t.line();
@@ -145,7 +145,7 @@ final class Parser {
             }
             default -> {
                 String msg = "Encountered unknown tag '" + tag + "'.";
-                throw fail(open.isEmpty() ? msg : msg + " The innermost block that needs to be closed is '" + open.getLast() + "'.");
+                throw fail(open.isEmpty() ? msg : msg + lookingFor(endTags));
             }
         }
     }
@@ -192,7 +192,7 @@ final class Parser {
     private Node parseFor(int line) {
         List<String> targets = new ArrayList<>();
         boolean unpack = parseTargets(targets, "in");
-        if (!skipName("in")) throw fail("expected token 'in', got " + peek().describe());
+        if (!skipName("in")) throw fail("expected token 'in', got '" + peek().describe() + "'");
         Expr iter = parseTuple(false, Set.of("recursive"));
         Expr filter = null;
         if (skipName("if")) filter = parseExpression(true);
@@ -242,7 +242,7 @@ final class Parser {
             expectBlockEnd();
             return new Node.Set(targets, unpack, value, line);
         }
-        if (unpack) throw fail("expected token '=', got " + peek().describe());
+        if (unpack) throw fail("expected token '=', got '" + peek().describe() + "'");
         List<Expr.Filter> filters = new ArrayList<>();
         while (skipOp("|")) filters.add(parseFilterCall(null));
         expectBlockEnd();
@@ -303,7 +303,7 @@ final class Parser {
             items.add(withCondexpr ? parseExpression(true) : parseOr());
         }
         if (!comma) {
-            if (items.isEmpty()) throw fail("Expected an expression, got " + peek().describe());
+            if (items.isEmpty()) throw fail("Expected an expression, got '" + peek().describe() + "'");
             return items.getFirst();
         }
         return new Expr.TupleLit(items, line);
@@ -493,7 +493,7 @@ final class Parser {
             default -> { }
         }
         pos--;
-        throw fail("unexpected " + t.describe());
+        throw fail("unexpected '" + t.describe() + "'");
     }
 
     private Expr parsePostfix(Expr e) {

@@ -16,6 +16,7 @@ record Token(Kind kind, String text, int line) {
         return kind == Kind.NAME && text.equals(t);
     }
 
+    /** Jinja's describe_token; callers quote it. */
     String describe() {
         return switch (kind) {
             case EOF -> "end of template";
@@ -25,7 +26,7 @@ record Token(Kind kind, String text, int line) {
             case VAR_BEGIN -> "begin of print statement";
             case DATA -> "template data";
             case STRING -> "string";
-            default -> "'" + text + "'";
+            default -> text;
         };
     }
 }

@@ -1,0 +1,110 @@
+package io.fangwusha.cli;
+
+import io.fangwusha.core.LanguageModel;
+import io.fangwusha.core.generate.Generator;
+import io.fangwusha.core.model.KvCache;
+import io.fangwusha.core.model.Qwen3Model;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code bench}, in the spirit of llama-bench: prefill of P random tokens (pp) and decode of G tokens (tg) in
+ * tokens per second, mean ± stddev over R repetitions after one warm-up, plus load time and peak RSS.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true, description = "Measure prefill and decode speed.")
+final class BenchCommand implements Callable<Integer> {
+    @Mixin
+    ModelOptions modelOptions = new ModelOptions();
+
+    @Option(names = "--prompt-tokens", paramLabel = "P", defaultValue = "128")
+    int promptTokens;
+
+    @Option(names = "--gen-tokens", paramLabel = "G", defaultValue = "64")
+    int genTokens;
+
+    @Option(names = "--repetitions", paramLabel = "R", defaultValue = "3")
+    int repetitions;
+
+    @Option(names = "--json", description = "Print one JSON object.")
+    boolean json;
+
+    record Stats(int tokens, double mean, double stddev) {
+        static Stats of(int tokens, double[] rates) {
+            double m = 0;
+            for (double r : rates) m += r;
+            m /= rates.length;
+            double v = 0;
+            for (double r : rates) v += (r - m) * (r - m);
+            return new Stats(tokens, m, rates.length > 1 ? Math.sqrt(v / (rates.length - 1)) : 0);
+        }
+
+        String json() {
+            return String.format(Locale.ROOT, "{\"tokens\": %d, \"mean\": %.4f, \"stddev\": %.4f}", tokens, mean, stddev);
+        }
+    }
+
+    @Override
+    public Integer call() {
+        long t0 = System.nanoTime();
+        try (LanguageModel lm = modelOptions.load()) {
+            double loadSeconds = (System.nanoTime() - t0) / 1e9;
+            Qwen3Model model = lm.model();
+            SplittableRandom rnd = new SplittableRandom(42);
+            int vocab = Math.min(model.config().vocabSize(), 151_000);
+            int[] prompt = rnd.ints(promptTokens, 0, vocab).toArray();
+            double[] pp = new double[repetitions], tg = new double[repetitions];
+            for (int rep = -1; rep < repetitions; rep++) { // rep -1 warms up the JIT
+                KvCache cache = model.newCache(promptTokens + genTokens + 1);
+                long a = System.nanoTime();
+                Generator.prefill(model, cache, prompt);
+                long b = System.nanoTime();
+                int token = prompt[prompt.length - 1];
+                int[] tok = new int[1], pos = new int[1], row = {0};
+                KvCache[] caches = {cache};
+                for (int i = 0; i < genTokens; i++) {
+                    tok[0] = token;
+                    pos[0] = promptTokens + i;
+                    model.forward(tok, pos, caches, row);
+                    token = (token * 31 + 7) % vocab;
+                }
+                long c = System.nanoTime();
+                if (rep >= 0) {
+                    pp[rep] = promptTokens / ((b - a) / 1e9);
+                    tg[rep] = genTokens / ((c - b) / 1e9);
+                }
+            }
+            Stats p = Stats.of(promptTokens, pp), g = Stats.of(genTokens, tg);
+            long rss = peakRssBytes();
+            String weightType = model.weights().layers()[0].q().dtype().name();
+            if (json) {
+                System.out.printf(Locale.ROOT, "{\"model\": \"%s\", \"weight_type\": \"%s\", \"threads\": %d, \"pp\": %s, \"tg\": %s, \"load_seconds\": %.3f, \"peak_rss_bytes\": %d}%n",
+                        lm.source().toString().replace("\\", "\\\\").replace("\"", "\\\""), weightType, model.pool().threads(), p.json(), g.json(), loadSeconds, rss);
+            } else {
+                System.out.printf(Locale.ROOT, "model %s  weights %s  threads %d  load %.2f s  peak RSS %.2f GiB%n",
+                        lm.source(), weightType, model.pool().threads(), loadSeconds, rss / (double) (1L << 30));
+                System.out.printf(Locale.ROOT, "pp%d  %8.2f ± %.2f tok/s%n", promptTokens, p.mean(), p.stddev());
+                System.out.printf(Locale.ROOT, "tg%d  %8.2f ± %.2f tok/s%n", genTokens, g.mean(), g.stddev());
+            }
+        }
+        return 0;
+    }
+
+    /** VmHWM from /proc/self/status (Linux); -1 elsewhere. */
+    static long peakRssBytes() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+            }
+        } catch (IOException | NumberFormatException e) {
+            return -1;
+        }
+        return -1;
+    }
+}

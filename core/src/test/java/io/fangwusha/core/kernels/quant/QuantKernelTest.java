@@ -1,0 +1,202 @@
+package io.fangwusha.core.kernels.quant;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.fangwusha.core.FangwushaException;
+import io.fangwusha.core.kernels.MatrixWeights;
+import io.fangwusha.core.weights.DType;
+import io.fangwusha.core.weights.Tensor;
+import java.lang.foreign.MemorySegment;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Each kernel against a float64 dot of values decoded by this test straight from the ggml block specs. The blocks
+ * are built from random "logical" values (scales, mins, quants) which the test packs itself; the expected element
+ * values come from those logical values, not from unpacking, so a packing/unpacking error cannot cancel out.
+ */
+class QuantKernelTest {
+
+    /** A random matrix in one type: its raw bytes and its exact element values. */
+    record Built(byte[] bytes, double[] values) {}
+
+    static final int ROWS = 13;
+
+    @Test
+    void q8_0() {
+        check(DType.Q8_0, 96, QuantKernelTest::buildQ8_0);
+    }
+
+    @Test
+    void q4_0() {
+        check(DType.Q4_0, 128, QuantKernelTest::buildQ4_0);
+    }
+
+    @Test
+    void q4_K() {
+        check(DType.Q4_K, 512, QuantKernelTest::buildQ4_K);
+    }
+
+    @Test
+    void q6_K() {
+        check(DType.Q6_K, 512, QuantKernelTest::buildQ6_K);
+    }
+
+    @Test
+    void rejectsRowsThatAreNotWholeBlocks() {
+        Tensor t = new Tensor("w", DType.Q4_K, new long[] {2, 128}, MemorySegment.ofArray(new byte[288]));
+        assertThatThrownBy(() -> QuantizedWeights.of(t)).isInstanceOf(FangwushaException.class)
+                .hasMessageContaining("w: row length 128");
+    }
+
+    interface Builder {
+        Built build(int rows, int cols, Random rnd);
+    }
+
+    private static void check(DType type, int cols, Builder builder) {
+        Random rnd = new Random(type.ordinal() * 7919L + cols);
+        Built m = builder.build(ROWS, cols, rnd);
+        MatrixWeights w = QuantizedWeights.of(new Tensor("w", type, new long[] {ROWS, cols}, MemorySegment.ofArray(m.bytes)));
+        assertThat(w.rows()).isEqualTo(ROWS);
+        assertThat(w.cols()).isEqualTo(cols);
+        assertThat(w.dtype()).isEqualTo(type);
+
+        float[] row = new float[cols + 3];
+        for (int r = 0; r < ROWS; r++) {
+            w.readRow(r, row, 3);
+            for (int c = 0; c < cols; c++) {
+                assertThat((double) row[3 + c]).as("%s row %d col %d", type, r, c)
+                        .isCloseTo(m.values[r * cols + c], org.assertj.core.data.Offset.offset(1e-6 * Math.abs(m.values[r * cols + c]) + 1e-12));
+            }
+        }
+        for (int batch : new int[] {1, 5}) {
+            float[] x = new float[batch * cols];
+            for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextGaussian();
+            float[] out = new float[batch * ROWS];
+            java.util.Arrays.fill(out, Float.NaN);
+            int rowStart = 3, rowEnd = 10; // odd range: rows outside must stay untouched
+            w.multiply(x, batch, out, rowStart, rowEnd);
+            for (int b = 0; b < batch; b++) {
+                for (int r = 0; r < ROWS; r++) {
+                    float got = out[b * ROWS + r];
+                    if (r < rowStart || r >= rowEnd) {
+                        assertThat(got).as("untouched row %d", r).isNaN();
+                        continue;
+                    }
+                    double ref = 0, mag = 0;
+                    for (int c = 0; c < cols; c++) {
+                        double p = m.values[r * cols + c] * x[b * cols + c];
+                        ref += p;
+                        mag += Math.abs(p);
+                    }
+                    // float32 accumulation over `cols` terms: a few ulps of the magnitude sum
+                    assertThat((double) got).as("%s batch %d/%d row %d", type, b, batch, r)
+                            .isCloseTo(ref, org.assertj.core.data.Offset.offset(2e-6 * mag + 1e-9));
+                }
+            }
+        }
+    }
+
+    private static short randomScale(Random rnd) {
+        return Float.floatToFloat16((float) (0.001 + rnd.nextDouble() * 0.05));
+    }
+
+    static Built buildQ8_0(int rows, int cols, Random rnd) {
+        int nb = rows * cols / 32;
+        byte[] b = new byte[nb * 34];
+        double[] v = new double[rows * cols];
+        for (int k = 0; k < nb; k++) {
+            short d = randomScale(rnd);
+            putShort(b, k * 34, d);
+            for (int i = 0; i < 32; i++) {
+                int q = rnd.nextInt(256) - 128;
+                b[k * 34 + 2 + i] = (byte) q;
+                v[k * 32 + i] = (double) Float.float16ToFloat(d) * q;
+            }
+        }
+        return new Built(b, v);
+    }
+
+    static Built buildQ4_0(int rows, int cols, Random rnd) {
+        int nb = rows * cols / 32;
+        byte[] b = new byte[nb * 18];
+        double[] v = new double[rows * cols];
+        for (int k = 0; k < nb; k++) {
+            short d = randomScale(rnd);
+            putShort(b, k * 18, d);
+            int[] q = new int[32];
+            for (int i = 0; i < 32; i++) q[i] = rnd.nextInt(16);
+            for (int j = 0; j < 16; j++) b[k * 18 + 2 + j] = (byte) (q[j] | (q[j + 16] << 4));
+            for (int i = 0; i < 32; i++) v[k * 32 + i] = (double) Float.float16ToFloat(d) * (q[i] - 8);
+        }
+        return new Built(b, v);
+    }
+
+    /** Q4_K: the 12 scale bytes are the inverse of ggml's get_scale_min_k4, written out from the layout. */
+    static Built buildQ4_K(int rows, int cols, Random rnd) {
+        int nb = rows * cols / 256;
+        byte[] b = new byte[nb * 144];
+        double[] v = new double[rows * cols];
+        for (int k = 0; k < nb; k++) {
+            int o = k * 144;
+            short d = randomScale(rnd);
+            short dmin = randomScale(rnd);
+            putShort(b, o, d);
+            putShort(b, o + 2, dmin);
+            int[] sc = new int[8], mn = new int[8];
+            for (int s = 0; s < 8; s++) {
+                sc[s] = rnd.nextInt(64);
+                mn[s] = rnd.nextInt(64);
+            }
+            byte[] p = new byte[12];
+            for (int s = 0; s < 4; s++) {
+                p[s] = (byte) (sc[s] | ((sc[s + 4] >> 4) << 6)); // scales 0..3, top bits of scales 4..7
+                p[s + 4] = (byte) (mn[s] | ((mn[s + 4] >> 4) << 6)); // mins 0..3, top bits of mins 4..7
+                p[s + 8] = (byte) ((sc[s + 4] & 15) | ((mn[s + 4] & 15) << 4)); // low bits of scales/mins 4..7
+            }
+            System.arraycopy(p, 0, b, o + 4, 12);
+            for (int e = 0; e < 256; e++) {
+                int q = rnd.nextInt(16);
+                int chunk = e / 64, within = e % 64;
+                int byteIdx = o + 16 + 32 * chunk + (within % 32);
+                b[byteIdx] |= (byte) (within < 32 ? q : q << 4);
+                int s = e / 32;
+                v[k * 256 + e] = (double) Float.float16ToFloat(d) * sc[s] * q - (double) Float.float16ToFloat(dmin) * mn[s];
+            }
+        }
+        return new Built(b, v);
+    }
+
+    /** Q6_K: 6-bit quants split into ql nibbles and qh bit pairs exactly as the block description says. */
+    static Built buildQ6_K(int rows, int cols, Random rnd) {
+        int nb = rows * cols / 256;
+        byte[] b = new byte[nb * 210];
+        double[] v = new double[rows * cols];
+        for (int k = 0; k < nb; k++) {
+            int o = k * 210;
+            short d = randomScale(rnd);
+            putShort(b, o + 208, d);
+            int[] sc = new int[16];
+            for (int s = 0; s < 16; s++) {
+                sc[s] = rnd.nextInt(256) - 128;
+                b[o + 192 + s] = (byte) sc[s];
+            }
+            for (int e = 0; e < 256; e++) {
+                int q = rnd.nextInt(64);
+                int half = e / 128, w = e % 128, quarter = w / 32, l = w % 32;
+                int qlIdx = o + 64 * half + l + (quarter % 2 == 1 ? 32 : 0);
+                b[qlIdx] |= (byte) (quarter < 2 ? (q & 15) : (q & 15) << 4);
+                int qhIdx = o + 128 + 32 * half + l;
+                b[qhIdx] |= (byte) ((q >> 4) << (2 * quarter));
+                v[k * 256 + e] = (double) Float.float16ToFloat(d) * sc[e / 16] * (q - 32);
+            }
+        }
+        return new Built(b, v);
+    }
+
+    private static void putShort(byte[] b, int off, short s) {
+        b[off] = (byte) s;
+        b[off + 1] = (byte) (s >> 8);
+    }
+}

@@ -1,0 +1,98 @@
+package io.fangwusha.core.kernels.quant;
+
+import io.fangwusha.core.gguf.Quantizer;
+import io.fangwusha.core.kernels.MatrixWeights;
+import io.fangwusha.core.weights.DType;
+import io.fangwusha.core.weights.Tensor;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * Single-thread matrix-vector (batch 1) and batch-8 throughput of the quantised kernels.
+ * GFLOP/s = 2*rows*cols / time; GB/s = weight bytes / time. "Q8_0_I8ACT" is the llama.cpp-style alternative
+ * (activations quantised to Q8_0 per call, int8 x int8 products) measured for comparison only.
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 3, time = 1)
+@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
+public class QuantMatVecBench {
+    @Param({"Q8_0", "Q8_0_I8ACT", "Q4_0", "Q4_K", "Q6_K"})
+    public String type;
+
+    @Param({"1024x1024", "4096x1024"})
+    public String shape;
+
+    private Arena arena;
+    private MatrixWeights w;
+    private Q8_0Int8Act alt;
+    private float[] x1, x8, out1, out8;
+
+    @Setup
+    public void setup() {
+        String[] rc = shape.split("x");
+        int rows = Integer.parseInt(rc[0]), cols = Integer.parseInt(rc[1]);
+        Random rnd = new Random(42);
+        arena = Arena.ofShared();
+        DType dt = type.startsWith("Q8_0") ? DType.Q8_0 : DType.valueOf(type);
+        MemorySegment seg = arena.allocate(dt.bytesFor((long) rows * cols), 64);
+        float[] row = new float[cols];
+        switch (dt) {
+            case Q8_0, Q4_0 -> {
+                for (int r = 0; r < rows; r++) {
+                    for (int c = 0; c < cols; c++) row[c] = (float) rnd.nextGaussian();
+                    long off = r * dt.bytesFor(cols);
+                    if (dt == DType.Q8_0) Quantizer.quantizeRowQ8_0(row, 0, cols, seg, off);
+                    else Quantizer.quantizeRowQ4_0(row, 0, cols, seg, off);
+                }
+            }
+            case Q4_K -> MemorySegment.copy(MemorySegment.ofArray(QuantKernelTest.buildQ4_K(rows, cols, rnd).bytes()), 0, seg, 0, seg.byteSize());
+            case Q6_K -> MemorySegment.copy(MemorySegment.ofArray(QuantKernelTest.buildQ6_K(rows, cols, rnd).bytes()), 0, seg, 0, seg.byteSize());
+            default -> throw new IllegalStateException();
+        }
+        Tensor t = new Tensor("w", dt, new long[] {rows, cols}, seg);
+        w = QuantizedWeights.of(t);
+        alt = type.equals("Q8_0_I8ACT") ? new Q8_0Int8Act(t) : null;
+        x1 = new float[cols];
+        x8 = new float[8 * cols];
+        for (int i = 0; i < x8.length; i++) x8[i] = (float) rnd.nextGaussian();
+        System.arraycopy(x8, 0, x1, 0, cols);
+        out1 = new float[rows];
+        out8 = new float[8 * rows];
+    }
+
+    @TearDown
+    public void tearDown() {
+        arena.close();
+    }
+
+    @Benchmark
+    public float matvec() {
+        if (alt != null) alt.multiply(x1, out1);
+        else w.multiply(x1, 1, out1, 0, w.rows());
+        return out1[0];
+    }
+
+    @Benchmark
+    public float batch8() {
+        if (alt != null) return 0; // not implemented for the alternative
+        w.multiply(x8, 8, out8, 0, w.rows());
+        return out8[0];
+    }
+}
