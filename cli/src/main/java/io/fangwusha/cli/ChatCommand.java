@@ -9,8 +9,6 @@ import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -60,8 +58,7 @@ final class ChatCommand implements Callable<Integer> {
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         PrintStream info = tty ? out : new PrintStream(System.err, true, StandardCharsets.UTF_8);
         try (LanguageModel lm = modelOptions.load()) {
-            Path config = (Files.isDirectory(lm.source()) ? lm.source() : lm.source().getParent()).resolve("tokenizer_config.json");
-            ChatTemplate template = ChatTemplate.fromTokenizerConfig(config);
+            ChatTemplate template = lm.chatTemplate();
             ChatSession session = new ChatSession(lm, template, system, context, Math.min(maxNewTokens, 256));
             SamplingParams params = lm.defaultSampling(maxNewTokens).withSeed(seed);
             if (temperature != null) params = params.withTemperature(temperature);

@@ -7,7 +7,6 @@ import io.fangwusha.server.FangwushaServer;
 import io.fangwusha.server.ServerOptions;
 import io.fangwusha.server.engine.EngineOptions;
 import io.fangwusha.server.filter.ContentFilter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -44,6 +43,10 @@ final class ServeCommand implements Callable<Integer> {
             description = "Prompt tokens fed per step while others decode (default: ${DEFAULT-VALUE}).")
     int prefillChunk;
 
+    @Option(names = "--kv-cache-mb", paramLabel = "MB", defaultValue = "0",
+            description = "KV cache memory for all running sequences together; requests wait while it is used up (default: half the JVM heap).")
+    long kvCacheMb;
+
     @Option(names = "--served-model-name", paramLabel = "NAME", description = "Model id clients use (default: the directory name).")
     String servedName;
 
@@ -55,12 +58,12 @@ final class ServeCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (port < 0 || port > 65535) throw new FangwushaException("--port: must be in 0..65535, got " + port);
         if (maxModelLen < 2) throw new FangwushaException("--max-model-len: must be >= 2, got " + maxModelLen);
-        EngineOptions engine = new EngineOptions(maxConcurrent, maxQueue, prefillChunk);
+        if (kvCacheMb < 0) throw new FangwushaException("--kv-cache-mb: must be >= 0, got " + kvCacheMb);
+        EngineOptions engine = new EngineOptions(maxConcurrent, maxQueue, prefillChunk, kvCacheMb << 20);
         ContentFilter filter = contentFilter == null ? ContentFilter.NONE : ContentFilter.load(contentFilter);
         try (LanguageModel lm = modelOptions.load()) {
-            Path dir = Files.isDirectory(lm.source()) ? lm.source() : lm.source().getParent();
-            ChatTemplate template = ChatTemplate.fromTokenizerConfig(dir.resolve("tokenizer_config.json"));
-            String name = servedName != null ? servedName : lm.source().getFileName().toString();
+            ChatTemplate template = lm.chatTemplate();
+            String name = servedName != null ? servedName : lm.source().getFileName().toString().replaceFirst("\\.gguf$", "");
             ServerOptions options = new ServerOptions(host, port, apiKey, name, maxModelLen, engine, filter);
             try (FangwushaServer server = FangwushaServer.start(lm, template::render, options)) {
                 Runtime.getRuntime().addShutdownHook(new Thread(server::close, "fangwusha-shutdown"));

@@ -25,7 +25,8 @@ class ErrorsAndLimitsTest {
 
     @BeforeAll
     static void start() throws Exception {
-        server = new TestServer(KEY, new EngineOptions(1, 1, 128), ContentFilter.NONE);
+        // KV budget 1.5 MiB: 3072 positions of the tiny model (2 layers x 2 x 32 floats each).
+        server = new TestServer(KEY, new EngineOptions(1, 1, 128, 3L << 19), ContentFilter.NONE);
     }
 
     @AfterAll
@@ -88,6 +89,15 @@ class ErrorsAndLimitsTest {
     }
 
     @Test
+    void requestLargerThanTheKvBudgetIs400() throws Exception {
+        HttpResponse<String> r = post("/v1/chat/completions",
+                "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"max_tokens\":4000}", KEY);
+        assertThat(r.statusCode()).isEqualTo(400);
+        assertThat(error(r).get("param").asText()).isEqualTo("max_tokens");
+        assertThat(error(r).get("message").asText()).contains("KV cache");
+    }
+
+    @Test
     void unknownRouteIs404AndWrongMethodIs405() throws Exception {
         HttpResponse<String> r = post("/v1/embeddings", "{}", KEY);
         assertThat(r.statusCode()).isEqualTo(404);
@@ -121,7 +131,7 @@ class ErrorsAndLimitsTest {
 
     @Test
     void fullQueueIs429() throws Exception {
-        String longRun = "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"max_tokens\":4000,\"ignore_eos\":true,\"stream\":true}";
+        String longRun = "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"max_tokens\":2500,\"ignore_eos\":true,\"stream\":true}";
         try (RawStream running = new AuthedStream(longRun).open()) {
             assertThat(running.status()).isEqualTo(200);
             awaitMetric("fangwusha_running_sequences", 1);

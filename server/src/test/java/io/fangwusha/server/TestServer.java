@@ -30,7 +30,7 @@ final class TestServer implements AutoCloseable {
     TestServer(String apiKey, EngineOptions engine, ContentFilter filter, String promptSuffix) throws Exception {
         Path dir = Fixtures.model(MODEL);
         lm = LanguageModel.load(dir, LoadOptions.defaults().withThreads(2));
-        template = ChatTemplate.fromTokenizerConfig(dir.resolve("tokenizer_config.json"));
+        template = lm.chatTemplate();
         String suffix = promptSuffix == null ? "" : promptSuffix;
         server = FangwushaServer.start(lm, (m, t, g, k) -> template.render(m, t, g, k) + suffix,
                 new ServerOptions("127.0.0.1", 0, apiKey, MODEL, 4096, engine, filter));

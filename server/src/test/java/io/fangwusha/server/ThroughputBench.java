@@ -33,7 +33,7 @@ class ThroughputBench {
         int tokens = Integer.getInteger("fangwusha.bench.tokens", 48);
         int threads = Integer.getInteger("fangwusha.bench.threads", Runtime.getRuntime().availableProcessors());
         try (LanguageModel lm = LanguageModel.load(dir, LoadOptions.defaults().withThreads(threads))) {
-            ChatTemplate t = ChatTemplate.fromTokenizerConfig(dir.resolve("tokenizer_config.json"));
+            ChatTemplate t = lm.chatTemplate();
             try (FangwushaServer server = FangwushaServer.start(lm, t::render,
                     new ServerOptions("127.0.0.1", 0, null, "bench", 1024, new EngineOptions(8, 8, 128), ContentFilter.NONE))) {
                 run(server, 1, 8); // warm-up (JIT)

@@ -65,6 +65,12 @@ public final class Scheduler implements AutoCloseable {
             throw new FangwushaException("n: " + job.choices().size() + " choices exceed the server's --max-concurrent "
                     + options.maxConcurrent());
         }
+        long need = cacheBytes(job);
+        if (need > options.kvCacheBytes()) {
+            throw new FangwushaException("max_tokens: the request needs " + (need >> 20) + " MiB of KV cache (prompt + max_tokens"
+                    + " for " + job.choices().size() + " choice(s)), more than the server's budget of "
+                    + (options.kvCacheBytes() >> 20) + " MiB; lower max_tokens or n");
+        }
         lock.lock();
         try {
             if (closed) throw new IllegalStateException("scheduler is closed");
@@ -80,6 +86,15 @@ public final class Scheduler implements AutoCloseable {
             lock.unlock();
         }
         return job;
+    }
+
+    /** KV cache bytes a job's sequences will hold: prompt + max_tokens positions each. */
+    private long cacheBytes(Job job) {
+        var c = model.config();
+        long perPosition = 2L * c.numLayers() * c.kvDim() * Float.BYTES;
+        long total = 0;
+        for (var p : job.choices()) total += perPosition * (job.prompt().length + Math.max(1, p.maxNewTokens()));
+        return total;
     }
 
     private int freeSlots() {
@@ -111,14 +126,18 @@ public final class Scheduler implements AutoCloseable {
             while (running.isEmpty() && waiting.isEmpty() && !closed) work.await();
             if (closed) return false;
             int free = freeSlots();
+            long memory = options.kvCacheBytes() - metrics.kvCacheBytes.get();
             for (Job head; (head = waiting.peek()) != null; ) {
                 if (head.cancelled()) {
                     waiting.poll();
                     continue;
                 }
-                if (head.choices().size() > free) break;
+                // FIFO: a request that does not fit yet waits, and so do those behind it (no starvation).
+                long need = cacheBytes(head);
+                if (head.choices().size() > free || need > memory) break;
                 waiting.poll();
                 free -= head.choices().size();
+                memory -= need;
                 admitted.add(head);
             }
             metrics.waiting.set(waiting.size());

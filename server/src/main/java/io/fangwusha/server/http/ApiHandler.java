@@ -67,7 +67,7 @@ public final class ApiHandler extends Handler.Abstract {
             answerError(out, response, callback, e);
         } catch (FangwushaException e) {
             status = 400;
-            answerError(out, response, callback, ApiException.badRequest(null, e.getMessage()));
+            answerError(out, response, callback, ApiException.badRequest(paramOf(e.getMessage()), e.getMessage()));
         } catch (IOException e) {
             // The client went away (or sent a broken body); there is no one to answer.
             status = 499;
@@ -157,6 +157,12 @@ public final class ApiHandler extends Handler.Abstract {
         String body = Content.Source.asString(request, StandardCharsets.UTF_8);
         if (body.length() > MAX_BODY) throw new ApiException(413, "invalid_request_error", null, "request_too_large", "Request body exceeds 16 MiB.");
         return body;
+    }
+
+    /** User errors name their field first ("max_tokens: ..."); that is OpenAI's {@code param}. */
+    private static String paramOf(String message) {
+        int colon = message == null ? -1 : message.indexOf(": ");
+        return colon > 0 && message.substring(0, colon).matches("[a-z_][a-z0-9_.\\[\\]]*") ? message.substring(0, colon) : null;
     }
 
     private static String routeName(String path) {
