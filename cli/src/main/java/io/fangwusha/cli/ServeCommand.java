@@ -54,6 +54,9 @@ final class ServeCommand implements Callable<Integer> {
             description = "Blocked terms, one per line, or re:REGEX; matched after NFKC, case folding, and ignoring separators between CJK characters.")
     Path contentFilter;
 
+    /** Tests get hold of the running server here (to query and stop it). */
+    java.util.function.Consumer<FangwushaServer> onStarted = s -> {};
+
     @Override
     public Integer call() throws Exception {
         if (port < 0 || port > 65535) throw new FangwushaException("--port: must be in 0..65535, got " + port);
@@ -70,6 +73,7 @@ final class ServeCommand implements Callable<Integer> {
                 System.err.printf("Serving %s at %s/v1 (chat page at %s/)%s%s%n", name, server.baseUri(), server.baseUri(),
                         apiKey != null ? ", API key required" : "",
                         filter.isEmpty() ? "" : ", content filter with " + filter.ruleCount() + " rules");
+                onStarted.accept(server);
                 server.join();
             }
         }

@@ -42,6 +42,8 @@ public final class FangwushaServer implements AutoCloseable {
         ServerConnector connector = new ServerConnector(jetty, 1, 1);
         connector.setHost(o.host());
         connector.setPort(o.port());
+        // A non-streaming answer from a large model can take minutes with no bytes on the wire.
+        connector.setIdleTimeout(600_000);
         jetty.addConnector(connector);
         jetty.setHandler(new ApiHandler(parser, completions, scheduler.metrics(), o.modelId(), maxModelLen, o.apiKey()));
         jetty.setStopTimeout(2000);

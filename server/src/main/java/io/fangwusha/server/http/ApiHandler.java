@@ -102,7 +102,9 @@ public final class ApiHandler extends Handler.Abstract {
                 byte[] text = (engineMetrics.prometheus() + httpMetrics.prometheus()).getBytes(StandardCharsets.UTF_8);
                 response.setStatus(200);
                 response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
-                Content.Sink.asOutputStream(response).write(text);
+                try (var o = Content.Sink.asOutputStream(response)) {
+                    o.write(text);
+                }
             }
             default -> {
                 if (path.startsWith("/v1/models/")) {
@@ -117,7 +119,9 @@ public final class ApiHandler extends Handler.Abstract {
                 response.setStatus(200);
                 response.getHeaders().put(HttpHeader.CONTENT_TYPE, r.contentType());
                 response.getHeaders().put(HttpHeader.CONTENT_LENGTH, r.body().length);
-                Content.Sink.asOutputStream(response).write(r.body());
+                try (var o = Content.Sink.asOutputStream(response)) {
+                    o.write(r.body());
+                }
             }
         }
     }
