@@ -96,6 +96,21 @@ class OpenAiSdkTest {
     }
 
     @Test
+    void unsetSamplingFieldsTakeGenerationConfigValues() throws Exception {
+        // tiny-qwen3-a's generation_config.json: do_sample true, temperature 0.6, top_k 20, top_p 0.95.
+        var gc = new com.fasterxml.jackson.databind.ObjectMapper().readTree(
+                io.fangwusha.core.Fixtures.model(TestServer.MODEL).resolve("generation_config.json").toFile());
+        ChatCompletionCreateParams implicit = chat("默认参数").maxCompletionTokens(16).seed(9).build();
+        ChatCompletionCreateParams explicit = implicit.toBuilder().temperature(gc.get("temperature").asDouble())
+                .topP(gc.get("top_p").asDouble())
+                .putAdditionalBodyProperty("top_k", JsonValue.from(gc.get("top_k").asInt())).build();
+        ChatCompletionCreateParams greedy = implicit.toBuilder().temperature(0).build();
+        String a = client.chat().completions().create(implicit).choices().getFirst().message().content().orElseThrow();
+        assertThat(a).isEqualTo(client.chat().completions().create(explicit).choices().getFirst().message().content().orElseThrow());
+        assertThat(a).isNotEqualTo(client.chat().completions().create(greedy).choices().getFirst().message().content().orElseThrow());
+    }
+
+    @Test
     void stopStringCutsTheTextBeforeIt() {
         ChatCompletionCreateParams greedy = chat("Tell me a story").maxCompletionTokens(24).temperature(0).build();
         String full = client.chat().completions().create(greedy).choices().getFirst().message().content().orElseThrow();
