@@ -19,6 +19,7 @@ import picocli.CommandLine.Option;
             PerplexityCommand.class,
             InitCommand.class,
             BenchCommand.class,
+            QuantizeCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {

@@ -26,11 +26,39 @@ public final class GgufExporter {
     /** Export types: the {@code --type} values. */
     public static final List<DType> TARGETS = List.of(DType.Q8_0, DType.Q4_0, DType.F16, DType.BF16, DType.F32);
 
-    private static final String[] BLOCK_ORDER = {
+    private static final String[] BLOCK_SUFFIXES = {
         "attn_k", "attn_k_norm", "attn_norm", "attn_output", "attn_q", "attn_q_norm", "attn_v",
         "ffn_down", "ffn_gate", "ffn_norm", "ffn_up"};
 
-    public static void export(WeightStore store, Qwen3Config cfg, GgufVocab vocab, DType target, String modelName, Path out) {
+    /** What an export wrote: tensor count and file size. */
+    public record Summary(int tensors, long fileBytes) {}
+
+    /** {@code --type} names: q8_0, q4_0, f16, bf16, f32 (case-insensitive). */
+    public static DType parseTarget(String name) {
+        for (DType t : TARGETS) if (t.name().equalsIgnoreCase(name)) return t;
+        throw new FangwushaException("--type: '" + name + "' is not one of q8_0, q4_0, f16, bf16, f32");
+    }
+
+    /**
+     * Exports a Hugging Face checkpoint directory (weights, config.json and the tokenizer files, the vocabulary as
+     * {@link GgufVocab#fromHuggingFace} builds it) or re-encodes a Qwen3 GGUF file (its own vocabulary and name).
+     * {@code modelName} null means the directory name, or the GGUF's {@code general.name}.
+     */
+    public static Summary exportModel(Path model, DType target, String modelName, Path out) {
+        if (java.nio.file.Files.isRegularFile(model)) {
+            try (GgufFile f = GgufFile.open(model)) {
+                String name = modelName != null ? modelName : f.metadata().getString("general.name", model.getFileName().toString());
+                return export(f.weights(), f.qwen3Config(), f.vocab(), target, name, out);
+            }
+        }
+        try (io.fangwusha.core.weights.HfCheckpoint ckpt = io.fangwusha.core.weights.HfCheckpoint.open(model)) {
+            GgufVocab vocab = GgufVocab.fromHuggingFace(model);
+            String name = modelName != null ? modelName : model.toAbsolutePath().normalize().getFileName().toString();
+            return export(ckpt.weights(), ckpt.config(), vocab, target, name, out);
+        }
+    }
+
+    public static Summary export(WeightStore store, Qwen3Config cfg, GgufVocab vocab, DType target, String modelName, Path out) {
         if (!TARGETS.contains(target)) {
             throw new FangwushaException("--type " + target + " is not supported for export (q8_0, q4_0, f16, bf16, f32)");
         }
@@ -57,14 +85,28 @@ public final class GgufExporter {
         hfNames.add("model.norm.weight");
         if (!cfg.tieWordEmbeddings()) hfNames.add("lm_head.weight");
         for (int l = 0; l < cfg.numLayers(); l++) {
-            for (String s : BLOCK_ORDER) hfNames.add(GgufTensorNames.toHf("blk." + l + "." + s + ".weight"));
+            for (String s : BLOCK_SUFFIXES) hfNames.add(GgufTensorNames.toHf("blk." + l + "." + s + ".weight"));
         }
+        // llama-quantize's output order (its loader's weight map): tensors outside blocks first, then block by block
+        // in numeric layer order, alphabetical by GGUF name within each group
+        hfNames.sort(java.util.Comparator.comparingInt((String hf) -> layerOf(GgufTensorNames.toGguf(hf)))
+                .thenComparing(GgufTensorNames::toGguf));
         for (String hf : hfNames) {
             Tensor t = store.tensor(hf);
             DType type = t.shape().length == 1 ? DType.F32 : target;
             w.addTensor(GgufTensorNames.toGguf(hf), type, t.shape(), arena -> convert(store.tensor(hf), type, arena));
         }
         w.write(out);
+        try {
+            return new Summary(hfNames.size(), java.nio.file.Files.size(out));
+        } catch (java.io.IOException e) {
+            throw new FangwushaException(out + ": cannot stat the written file: " + e.getMessage(), e);
+        }
+    }
+
+    private static int layerOf(String ggufName) {
+        if (!ggufName.startsWith("blk.")) return -1;
+        return Integer.parseInt(ggufName.substring(4, ggufName.indexOf('.', 4)));
     }
 
     private static java.lang.foreign.MemorySegment convert(Tensor t, DType type, java.lang.foreign.Arena arena) {
@@ -78,7 +120,7 @@ public final class GgufExporter {
         int[] types = Arrays.copyOf(v.tokenTypes(), Math.max(vocabSize, tokens.size()));
         for (int i = tokens.size(); i < vocabSize; i++) {
             tokens.add("[PAD" + i + "]");
-            types[i] = 5; // UNUSED
+            types[i] = GgufVocab.TYPE_UNUSED;
         }
         w.put("tokenizer.ggml.model", GgufValue.string(v.model()));
         if (v.pre() != null) w.put("tokenizer.ggml.pre", GgufValue.string(v.pre()));

@@ -20,7 +20,7 @@ public record GgufVocab(
         boolean addBos,
         String chatTemplate) {
 
-    public static final int TYPE_NORMAL = 1, TYPE_CONTROL = 3, TYPE_USER_DEFINED = 4;
+    public static final int TYPE_NORMAL = 1, TYPE_CONTROL = 3, TYPE_USER_DEFINED = 4, TYPE_UNUSED = 5;
 
     public GgufVocab {
         tokens = List.copyOf(tokens);
@@ -35,6 +35,23 @@ public record GgufVocab(
     public static GgufVocab qwen3(List<String> tokens, int[] tokenTypes, List<String> merges, Integer bosId,
             Integer eosId, Integer paddingId, String chatTemplate) {
         return new GgufVocab("gpt2", "qwen2", tokens, tokenTypes, merges, bosId, eosId, paddingId, false, chatTemplate);
+    }
+
+    /**
+     * The vocabulary llama.cpp's converter would write for the Hugging Face checkpoint in {@code dir}
+     * ({@code tokenizer.json}, {@code tokenizer_config.json}, {@code config.json}); see {@link HfVocab} for its rules.
+     */
+    public static GgufVocab fromHuggingFace(java.nio.file.Path dir) {
+        return HfVocab.read(dir);
+    }
+
+    /** Equal content (records compare arrays by identity). */
+    public boolean sameAs(GgufVocab o) {
+        return model.equals(o.model) && java.util.Objects.equals(pre, o.pre) && tokens.equals(o.tokens)
+                && java.util.Arrays.equals(tokenTypes, o.tokenTypes) && merges.equals(o.merges)
+                && java.util.Objects.equals(bosId, o.bosId) && java.util.Objects.equals(eosId, o.eosId)
+                && java.util.Objects.equals(paddingId, o.paddingId) && addBos == o.addBos
+                && java.util.Objects.equals(chatTemplate, o.chatTemplate);
     }
 
     static GgufVocab read(GgufMetadata md) {

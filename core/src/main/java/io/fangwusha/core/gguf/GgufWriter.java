@@ -66,6 +66,10 @@ public final class GgufWriter {
         Path tmp = null;
         try {
             tmp = Files.createTempFile(dir, out.getFileName().toString(), ".tmp");
+            // createTempFile makes the file owner-only (0600); a model file should be as readable as any other output
+            if (Files.getFileStore(tmp).supportsFileAttributeView(java.nio.file.attribute.PosixFileAttributeView.class)) {
+                Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+            }
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
                 writeTo(ch, out.getFileName().toString());
                 ch.force(true);

@@ -57,6 +57,8 @@ class GgufWriterTest {
         Path out = dir.resolve("t.gguf");
         w.write(out);
         assertThat(Files.list(dir).toList()).containsExactly(out); // no temp file left behind
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(out)))
+                .isEqualTo("rw-r--r--"); // not the temp file's owner-only mode
         try (GgufFile f = GgufFile.open(out)) {
             assertThat(f.version()).isEqualTo(3);
             assertThat(f.alignment()).isEqualTo(64);
