@@ -20,6 +20,8 @@ import picocli.CommandLine.Option;
             InitCommand.class,
             BenchCommand.class,
             QuantizeCommand.class,
+            ServeCommand.class,
+            ChatCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {
