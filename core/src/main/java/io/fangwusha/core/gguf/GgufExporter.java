@@ -3,8 +3,11 @@ package io.fangwusha.core.gguf;
 import io.fangwusha.core.FangwushaException;
 import io.fangwusha.core.model.Qwen3Config;
 import io.fangwusha.core.weights.DType;
+import io.fangwusha.core.weights.HfCheckpoint;
 import io.fangwusha.core.weights.Tensor;
 import io.fangwusha.core.weights.WeightStore;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -45,13 +48,13 @@ public final class GgufExporter {
      * {@code modelName} null means the directory name, or the GGUF's {@code general.name}.
      */
     public static Summary exportModel(Path model, DType target, String modelName, Path out) {
-        if (java.nio.file.Files.isRegularFile(model)) {
+        if (Files.isRegularFile(model)) {
             try (GgufFile f = GgufFile.open(model)) {
                 String name = modelName != null ? modelName : f.metadata().getString("general.name", model.getFileName().toString());
                 return export(f.weights(), f.qwen3Config(), f.vocab(), target, name, out);
             }
         }
-        try (io.fangwusha.core.weights.HfCheckpoint ckpt = io.fangwusha.core.weights.HfCheckpoint.open(model)) {
+        try (HfCheckpoint ckpt = HfCheckpoint.open(model)) {
             GgufVocab vocab = GgufVocab.fromHuggingFace(model);
             String name = modelName != null ? modelName : model.toAbsolutePath().normalize().getFileName().toString();
             return export(ckpt.weights(), ckpt.config(), vocab, target, name, out);
@@ -98,8 +101,8 @@ public final class GgufExporter {
         }
         w.write(out);
         try {
-            return new Summary(hfNames.size(), java.nio.file.Files.size(out));
-        } catch (java.io.IOException e) {
+            return new Summary(hfNames.size(), Files.size(out));
+        } catch (IOException e) {
             throw new FangwushaException(out + ": cannot stat the written file: " + e.getMessage(), e);
         }
     }

@@ -111,7 +111,7 @@ class GgufWriterTest {
                 for (var e : ref.metadata().entries().entrySet()) {
                     assertThat(ours.metadata().get(e.getKey())).as(e.getKey()).isEqualTo(e.getValue());
                 }
-                assertThat(ours.tensorInfos().keySet()).containsExactlyInAnyOrderElementsOf(ref.tensorInfos().keySet());
+                assertThat(ours.tensorInfos().keySet()).containsExactlyElementsOf(ref.tensorInfos().keySet()); // llama-quantize order
                 for (String n : ref.tensorInfos().keySet()) {
                     Tensor a = ours.tensor(n), b = ref.tensor(n);
                     assertThat(a.dtype()).as(n).isEqualTo(b.dtype());
