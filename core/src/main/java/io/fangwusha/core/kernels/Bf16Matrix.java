@@ -24,6 +24,8 @@ public final class Bf16Matrix extends DenseMatrix {
     private static final int CHUNK = 2 * L;
     private static final ValueLayout.OfShort LE_SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ThreadLocal<float[][]> SPLIT = ThreadLocal.withInitial(() -> new float[1][0]);
+    /** From this batch size on, rows are widened once into a float tile ({@link PackedTile}). */
+    private static final int PACK_MIN_BATCH = 4;
 
     private final MemorySegment data;
     private final int chunkCols;
@@ -52,7 +54,11 @@ public final class Bf16Matrix extends DenseMatrix {
 
     @Override
     public void multiply(float[] x, int batch, float[] out, int rowStart, int rowEnd) {
-        float[] xs = split(x, batch);
+        if (batch >= PACK_MIN_BATCH) {
+            multiplyPacked(split(x, batch, PackedTile.stride(chunkCols)), x, batch, out, rowStart, rowEnd);
+            return;
+        }
+        float[] xs = split(x, batch, chunkCols);
         int r = rowStart;
         for (; r + 4 <= rowEnd; r += 4) {
             // 4 rows stay in L1 while every token passes over them. (A 4x2 register block was tried: C2 then
@@ -64,13 +70,34 @@ public final class Bf16Matrix extends DenseMatrix {
         }
     }
 
-    /** Per activation row and per 2·L chunk: the even elements, then the odd ones. */
-    private float[] split(float[] x, int batch) {
+    private void multiplyPacked(float[] xs, float[] x, int batch, float[] out, int rowStart, int rowEnd) {
+        PackedTile.Scratch s = PackedTile.scratch();
+        float[] w = s.panel(cols);
+        for (int r = rowStart; r < rowEnd; r += PackedTile.PANEL_ROWS) {
+            int n = Math.min(PackedTile.PANEL_ROWS, rowEnd - r);
+            for (int k = 0; k < n; k++) widen(r + k, w, k * PackedTile.stride(cols));
+            PackedTile.multiply(s, n, cols, chunkCols, xs, x, batch, out, rows, r);
+        }
+    }
+
+    /** Row {@code r} as float32 in the split order of {@link #split} (evens then odds per chunk), tail in order. */
+    private void widen(int r, float[] w, int off) {
+        long base = (long) r * cols;
+        for (int c = 0; c < chunkCols; c += CHUNK) {
+            IntVector bits = bits(base + c);
+            even(bits).intoArray(w, off + c);
+            odd(bits).intoArray(w, off + c + L);
+        }
+        for (int c = chunkCols; c < cols; c++) w[off + c] = scalar(base + c);
+    }
+
+    /** Per activation row ({@code stride} apart) and per 2·L chunk: the even elements, then the odd ones. */
+    private float[] split(float[] x, int batch, int stride) {
         float[][] holder = SPLIT.get();
-        if (holder[0].length < batch * chunkCols) holder[0] = new float[batch * chunkCols];
+        if (holder[0].length < batch * stride) holder[0] = new float[batch * stride];
         float[] xs = holder[0];
         for (int b = 0; b < batch; b++) {
-            int src = b * cols, dst = b * chunkCols;
+            int src = b * cols, dst = b * stride;
             for (int c = 0; c < chunkCols; c += CHUNK) {
                 for (int i = 0; i < L; i++) {
                     xs[dst + c + i] = x[src + c + 2 * i];
