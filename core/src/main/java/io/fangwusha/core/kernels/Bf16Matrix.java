@@ -121,18 +121,22 @@ public final class Bf16Matrix extends DenseMatrix {
     }
 
     private void block4x1(float[] xs, float[] x, int b, float[] out, int r) {
-        long w0 = (long) r * cols, w1 = w0 + cols, w2 = w1 + cols, w3 = w2 + cols;
+        // Byte offsets in one long induction variable (with the activation index derived from it), the form in
+        // which C2 hoists the segment bounds checks out of the loop.
+        long r0 = (long) r * cols * 2, r1 = r0 + cols * 2L, r2 = r1 + cols * 2L, r3 = r2 + cols * 2L;
         int x0 = b * chunkCols;
+        long end = chunkCols * 2L;
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
-        for (int c = 0; c < chunkCols; c += CHUNK) {
-            FloatVector e = FloatVector.fromArray(F, xs, x0 + c), od = FloatVector.fromArray(F, xs, x0 + c + L);
-            IntVector w = bits(w0 + c);
+        for (long o = 0; o < end; o += 2 * CHUNK) {
+            int xi = x0 + (int) (o >>> 1);
+            FloatVector e = FloatVector.fromArray(F, xs, xi), od = FloatVector.fromArray(F, xs, xi + L);
+            IntVector w = IntVector.fromMemorySegment(I, data, r0 + o, ByteOrder.LITTLE_ENDIAN);
             a0 = odd(w).fma(od, even(w).fma(e, a0));
-            w = bits(w1 + c);
+            w = IntVector.fromMemorySegment(I, data, r1 + o, ByteOrder.LITTLE_ENDIAN);
             a1 = odd(w).fma(od, even(w).fma(e, a1));
-            w = bits(w2 + c);
+            w = IntVector.fromMemorySegment(I, data, r2 + o, ByteOrder.LITTLE_ENDIAN);
             a2 = odd(w).fma(od, even(w).fma(e, a2));
-            w = bits(w3 + c);
+            w = IntVector.fromMemorySegment(I, data, r3 + o, ByteOrder.LITTLE_ENDIAN);
             a3 = odd(w).fma(od, even(w).fma(e, a3));
         }
         store(out, b * rows + r, r, x, b, a0, a1, a2, a3);
