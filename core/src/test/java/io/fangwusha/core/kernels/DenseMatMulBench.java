@@ -37,7 +37,7 @@ public class DenseMatMulBench {
     @Param({"BF16"})
     public String type;
 
-    @Param({"1024x1024", "3072x1024", "1024x3072"})
+    @Param({"1024x1024", "3072x1024", "1024x3072", "151936x1024"})
     public String shape;
 
     @Param({"1", "64"})

@@ -12,7 +12,7 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
  * Runs the kernel JMH benchmarks whose class name matches {@code args[0]} (optionally {@code param=v1,v2} pairs
  * after it) and prints, per result, GFLOP/s ({@code 2*rows*cols*batch / time}) and GB/s (weight bytes / time: each
  * call reads the weights once whatever the batch). Benchmarks need params {@code type} and {@code shape}
- * ({@code ROWSxCOLS}); the batch is the {@code batch} param, or 8 for a method named {@code batch8}, else 1.
+ * ({@code ROWSxCOLS}); the batch is 1 for a method named {@code matvec}, else the {@code batch} param (default 1).
  */
 public final class KernelBenchMain {
     private KernelBenchMain() {}
@@ -33,7 +33,7 @@ public final class KernelBenchMain {
             String type = params.getParam("type"), shape = params.getParam("shape");
             String method = params.getBenchmark().substring(params.getBenchmark().lastIndexOf('.') + 1);
             String bp = params.getParam("batch");
-            int batch = bp != null ? Integer.parseInt(bp) : method.equals("batch8") ? 8 : 1;
+            int batch = method.equals("matvec") || bp == null ? 1 : Integer.parseInt(bp);
             String[] rc = shape.split("x");
             long rows = Long.parseLong(rc[0]), cols = Long.parseLong(rc[1]);
             DType dt = DType.valueOf(type.replace("_I8ACT", ""));
