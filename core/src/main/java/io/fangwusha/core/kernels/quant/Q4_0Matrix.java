@@ -45,23 +45,25 @@ final class Q4_0Matrix extends BlockMatrix {
             dot4Parts(r, x, xOff, out, o);
             return;
         }
-        long r0 = r * rowBytes, r1 = r0 + rowBytes, r2 = r1 + rowBytes, r3 = r2 + rowBytes;
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        dot2(r, x, xOff, out, o);
+        dot2(r + 2, x, xOff, out, o + 2);
+    }
+
+    /** Two rows in flight: few enough live values that C2 keeps every offset in a register. */
+    private void dot2(int r, float[] x, int xOff, float[] out, int o) {
+        long r0 = r * rowBytes, r1 = r0 + rowBytes;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0;
         for (long bo = 0; bo < rowBytes; bo += 18, xOff += 32) {
-            float d0 = f16(data, r0 + bo), d1 = f16(data, r1 + bo), d2 = f16(data, r2 + bo), d3 = f16(data, r3 + bo);
-            IntVector q0 = ints(r0 + bo), q1 = ints(r1 + bo), q2 = ints(r2 + bo), q3 = ints(r3 + bo);
+            float d0 = f16(data, r0 + bo), d1 = f16(data, r1 + bo);
+            IntVector q0 = ints(r0 + bo), q1 = ints(r1 + bo);
             for (int h = 0; h < 2; h++) {
                 FloatVector xv = FloatVector.fromArray(F, x, xOff + 16 * h);
                 a0 = w16(q0, h, d0).fma(xv, a0);
                 a1 = w16(q1, h, d1).fma(xv, a1);
-                a2 = w16(q2, h, d2).fma(xv, a2);
-                a3 = w16(q3, h, d3).fma(xv, a3);
             }
         }
         out[o] = VectorMath.sumLanes(a0);
         out[o + 1] = VectorMath.sumLanes(a1);
-        out[o + 2] = VectorMath.sumLanes(a2);
-        out[o + 3] = VectorMath.sumLanes(a3);
     }
 
     private IntVector ints(long blockOff) {

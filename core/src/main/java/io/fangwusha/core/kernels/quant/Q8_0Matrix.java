@@ -26,24 +26,26 @@ final class Q8_0Matrix extends BlockMatrix {
 
     @Override
     void dot4(int r, float[] x, int xOff, float[] out, int o) {
-        long r0 = r * rowBytes, r1 = r0 + rowBytes, r2 = r1 + rowBytes, r3 = r2 + rowBytes;
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        dot2(r, x, xOff, out, o);
+        dot2(r + 2, x, xOff, out, o + 2);
+    }
+
+    /** Two rows in flight: few enough live values that C2 keeps every offset in a register. */
+    private void dot2(int r, float[] x, int xOff, float[] out, int o) {
+        long r0 = r * rowBytes, r1 = r0 + rowBytes;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0;
         for (long bo = 0; bo < rowBytes; bo += 34, xOff += 32) {
-            float d0 = f16(data, r0 + bo), d1 = f16(data, r1 + bo), d2 = f16(data, r2 + bo), d3 = f16(data, r3 + bo);
+            float d0 = f16(data, r0 + bo), d1 = f16(data, r1 + bo);
             for (int h = 0; h < 2; h++) {
                 for (int p = 0; p < PARTS; p++) {
                     FloatVector xv = FloatVector.fromArray(F, x, xOff + 16 * h + p * L);
                     a0 = w(r0 + bo, h, p, d0).fma(xv, a0);
                     a1 = w(r1 + bo, h, p, d1).fma(xv, a1);
-                    a2 = w(r2 + bo, h, p, d2).fma(xv, a2);
-                    a3 = w(r3 + bo, h, p, d3).fma(xv, a3);
                 }
             }
         }
         out[o] = VectorMath.sumLanes(a0);
         out[o + 1] = VectorMath.sumLanes(a1);
-        out[o + 2] = VectorMath.sumLanes(a2);
-        out[o + 3] = VectorMath.sumLanes(a3);
     }
 
     @Override
