@@ -45,7 +45,9 @@ final class FusedMatmul implements ThreadPool.RangeTask {
         this.swiglu = swiglu;
         int total = swiglu ? ms[0].rows() : 0;
         if (!swiglu) for (MatrixWeights m : ms) total += m.rows();
-        int chunks = 8 * pool.threads();
+        // Decode: many small chunks, so a descheduled thread's share is taken over. Prefill: few, because every
+        // chunk call re-lays out the whole batch of activations for its kernel (BF16 split, tile stride).
+        int chunks = (batch >= 4 ? 2 : 8) * pool.threads();
         int p = PackedTile.PANEL_ROWS;
         int grain = Math.max(p, (total + chunks - 1) / chunks / p * p);
         pool.parallelFor(0, total, grain, this);
