@@ -24,6 +24,8 @@ public final class Bf16Matrix extends DenseMatrix {
     private static final int CHUNK = 2 * L;
     private static final ValueLayout.OfShort LE_SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ThreadLocal<float[][]> SPLIT = ThreadLocal.withInitial(() -> new float[1][0]);
+    /** From this batch size on, rows are widened once into a float tile ({@link PackedTile}). */
+    private static final int PACK_MIN_BATCH = 4;
 
     private final MemorySegment data;
     private final int chunkCols;
@@ -52,7 +54,11 @@ public final class Bf16Matrix extends DenseMatrix {
 
     @Override
     public void multiply(float[] x, int batch, float[] out, int rowStart, int rowEnd) {
-        float[] xs = split(x, batch);
+        if (batch >= PACK_MIN_BATCH) {
+            multiplyPacked(split(x, batch, PackedTile.stride(chunkCols)), x, batch, out, rowStart, rowEnd);
+            return;
+        }
+        float[] xs = split(x, batch, chunkCols);
         int r = rowStart;
         for (; r + 4 <= rowEnd; r += 4) {
             // 4 rows stay in L1 while every token passes over them. (A 4x2 register block was tried: C2 then
@@ -64,13 +70,34 @@ public final class Bf16Matrix extends DenseMatrix {
         }
     }
 
-    /** Per activation row and per 2·L chunk: the even elements, then the odd ones. */
-    private float[] split(float[] x, int batch) {
+    private void multiplyPacked(float[] xs, float[] x, int batch, float[] out, int rowStart, int rowEnd) {
+        PackedTile.Scratch s = PackedTile.scratch();
+        float[] w = s.panel(cols);
+        for (int r = rowStart; r < rowEnd; r += PackedTile.PANEL_ROWS) {
+            int n = Math.min(PackedTile.PANEL_ROWS, rowEnd - r);
+            for (int k = 0; k < n; k++) widen(r + k, w, k * PackedTile.stride(cols));
+            PackedTile.multiply(s, n, cols, chunkCols, xs, x, batch, out, rows, r);
+        }
+    }
+
+    /** Row {@code r} as float32 in the split order of {@link #split} (evens then odds per chunk), tail in order. */
+    private void widen(int r, float[] w, int off) {
+        long base = (long) r * cols;
+        for (int c = 0; c < chunkCols; c += CHUNK) {
+            IntVector bits = bits(base + c);
+            even(bits).intoArray(w, off + c);
+            odd(bits).intoArray(w, off + c + L);
+        }
+        for (int c = chunkCols; c < cols; c++) w[off + c] = scalar(base + c);
+    }
+
+    /** Per activation row ({@code stride} apart) and per 2·L chunk: the even elements, then the odd ones. */
+    private float[] split(float[] x, int batch, int stride) {
         float[][] holder = SPLIT.get();
-        if (holder[0].length < batch * chunkCols) holder[0] = new float[batch * chunkCols];
+        if (holder[0].length < batch * stride) holder[0] = new float[batch * stride];
         float[] xs = holder[0];
         for (int b = 0; b < batch; b++) {
-            int src = b * cols, dst = b * chunkCols;
+            int src = b * cols, dst = b * stride;
             for (int c = 0; c < chunkCols; c += CHUNK) {
                 for (int i = 0; i < L; i++) {
                     xs[dst + c + i] = x[src + c + 2 * i];
@@ -94,22 +121,32 @@ public final class Bf16Matrix extends DenseMatrix {
     }
 
     private void block4x1(float[] xs, float[] x, int b, float[] out, int r) {
-        long w0 = (long) r * cols, w1 = w0 + cols, w2 = w1 + cols, w3 = w2 + cols;
-        int x0 = b * chunkCols;
+        // Byte offsets in one long induction variable (with the activation index derived from it), the form in
+        // which C2 hoists the segment bounds checks out of the loop.
+        long rb = cols * 2L, r0 = (long) r * rb, r1 = r0 + rb, r2 = r1 + rb, r3 = r2 + rb;
+        // Touch the next 4 rows one iteration's line ahead: the hardware prefetcher stops at page boundaries.
+        long ahead = r + 8 <= rows ? 4 * rb : 0;
+        int x0 = b * chunkCols, touch = 0;
+        long end = chunkCols * 2L;
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
-        for (int c = 0; c < chunkCols; c += CHUNK) {
-            FloatVector e = FloatVector.fromArray(F, xs, x0 + c), od = FloatVector.fromArray(F, xs, x0 + c + L);
-            IntVector w = bits(w0 + c);
+        for (long o = 0; o < end; o += 2 * CHUNK) {
+            int xi = x0 + (int) (o >>> 1);
+            touch += data.get(ValueLayout.JAVA_BYTE, r0 + ahead + o) + data.get(ValueLayout.JAVA_BYTE, r2 + ahead + o);
+            FloatVector e = FloatVector.fromArray(F, xs, xi), od = FloatVector.fromArray(F, xs, xi + L);
+            IntVector w = IntVector.fromMemorySegment(I, data, r0 + o, ByteOrder.LITTLE_ENDIAN);
             a0 = odd(w).fma(od, even(w).fma(e, a0));
-            w = bits(w1 + c);
+            w = IntVector.fromMemorySegment(I, data, r1 + o, ByteOrder.LITTLE_ENDIAN);
             a1 = odd(w).fma(od, even(w).fma(e, a1));
-            w = bits(w2 + c);
+            w = IntVector.fromMemorySegment(I, data, r2 + o, ByteOrder.LITTLE_ENDIAN);
             a2 = odd(w).fma(od, even(w).fma(e, a2));
-            w = bits(w3 + c);
+            w = IntVector.fromMemorySegment(I, data, r3 + o, ByteOrder.LITTLE_ENDIAN);
             a3 = odd(w).fma(od, even(w).fma(e, a3));
         }
+        if (touch == Integer.MIN_VALUE) sink = touch; // keeps the touches alive
         store(out, b * rows + r, r, x, b, a0, a1, a2, a3);
     }
+
+    private static int sink;
 
     private float dot1(float[] xs, float[] x, int b, int r) {
         long w0 = (long) r * cols;

@@ -1,13 +1,21 @@
 package io.fangwusha.core.kernels;
 
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * One persistent pool of worker threads for all kernels of a model. {@link #parallelFor} splits a range into one
- * contiguous chunk per thread; the caller runs chunk 0 itself. Workers spin briefly before parking, because decode
- * issues hundreds of short parallel steps per token and a park/unpark round trip per step would dominate.
+ * One persistent pool of worker threads for all kernels of a model. {@link #parallelFor} hands out a range in
+ * chunks of {@code grain} from one atomic counter; the caller works too. Dynamic chunks matter on a shared machine:
+ * when a worker is descheduled the others take its chunks instead of waiting for it (a static split waits a whole
+ * scheduler quantum). Workers spin briefly before parking, because decode issues hundreds of short parallel steps
+ * per token and a park/unpark round trip per step would dominate. No allocation per call.
  * Not re-entrant: one parallelFor at a time (the model's forward pass is single-threaded at the top).
+ *
+ * <p>Protocol: {@code state} packs (job epoch, next index). A participant claims a chunk by CAS only while the
+ * epoch is the one whose task it read, and counts itself in {@code inflight} around the claim, so the caller can
+ * tell when every claimed chunk is finished. A finished job is sealed (next index = MAX) before the next one's
+ * fields are written, so a late worker's claim on an old epoch fails harmlessly.
  */
 public final class ThreadPool implements AutoCloseable {
 
@@ -17,16 +25,17 @@ public final class ThreadPool implements AutoCloseable {
         void run(int start, int end);
     }
 
-    private static final int SPIN_LIMIT = 20_000;
+    /** Spin iterations (~50 µs) before a waiting worker parks. */
+    private static final int SPIN_LIMIT = 2_000;
 
     private final int threads;
     private final Thread[] workers;
-    private final AtomicInteger pending = new AtomicInteger();
-    private volatile long epoch;
+    private final AtomicLong state = new AtomicLong();
+    private final AtomicInteger inflight = new AtomicInteger();
     private volatile boolean closed;
     private volatile RangeTask task;
-    private volatile int rangeStart;
     private volatile int rangeEnd;
+    private volatile int grain;
     private volatile Throwable failure;
 
     public ThreadPool(int threads) {
@@ -34,8 +43,7 @@ public final class ThreadPool implements AutoCloseable {
         this.threads = threads;
         this.workers = new Thread[threads - 1];
         for (int i = 0; i < workers.length; i++) {
-            final int index = i + 1;
-            Thread t = new Thread(() -> workerLoop(index), "fangwusha-kernel-" + index);
+            Thread t = new Thread(this::workerLoop, "fangwusha-kernel-" + (i + 1));
             t.setDaemon(true);
             workers[i] = t;
             t.start();
@@ -50,32 +58,43 @@ public final class ThreadPool implements AutoCloseable {
         return threads;
     }
 
-    /** Runs {@code task} over {@code [start, end)} split evenly into one chunk per thread, and waits for all. */
+    /** Runs {@code task} over {@code [start, end)} in about 4 chunks per thread, and waits for all. */
     public void parallelFor(int start, int end, RangeTask task) {
+        parallelFor(start, end, Math.max(1, (end - start + 4 * threads - 1) / (4 * threads)), task);
+    }
+
+    /**
+     * Runs {@code task} over {@code [start, end)} in chunks of {@code grain} (chunk boundaries at
+     * {@code start + k*grain}, so callers can keep blocks aligned), and waits for all.
+     */
+    public void parallelFor(int start, int end, int grain, RangeTask task) {
         int n = end - start;
         if (n <= 0) return;
-        if (threads == 1 || n == 1) {
+        if (threads == 1 || n <= grain) {
             task.run(start, end);
             return;
         }
         this.task = task;
-        this.rangeStart = start;
         this.rangeEnd = end;
+        this.grain = grain;
         this.failure = null;
-        pending.set(workers.length);
-        epoch++; // publishes the fields above
+        long epoch = (state.get() >>> 32) + 1;
+        state.set(epoch << 32 | start); // publishes the fields above
         for (Thread w : workers) LockSupport.unpark(w);
         Throwable mine = null;
         try {
-            runChunk(0);
+            work(epoch, task, end, grain);
         } catch (Throwable t) {
             mine = t;
         }
         int spins = 0;
-        while (pending.get() != 0) {
+        while (inflight.get() != 0) {
             if (++spins < SPIN_LIMIT) Thread.onSpinWait();
             else Thread.yield();
         }
+        // Seal the job before the fields are reused: a late worker that still holds this epoch can claim nothing,
+        // whatever end/grain it reads next.
+        state.set(epoch << 32 | Integer.MAX_VALUE);
         this.task = null;
         Throwable f = mine != null ? mine : failure;
         if (f instanceof RuntimeException re) throw re;
@@ -83,30 +102,40 @@ public final class ThreadPool implements AutoCloseable {
         if (f != null) throw new RuntimeException(f);
     }
 
-    private void runChunk(int index) {
-        int start = rangeStart, end = rangeEnd;
-        long n = end - start;
-        int s = start + (int) (n * index / threads);
-        int e = start + (int) (n * (index + 1) / threads);
-        if (s < e) task.run(s, e);
+    /** Claims and runs chunks of job {@code epoch} until none are left. */
+    private void work(long epoch, RangeTask t, int end, int grain) {
+        while (true) {
+            inflight.incrementAndGet();
+            try {
+                long cur = state.get();
+                int next = (int) cur;
+                if (cur >>> 32 != epoch || next >= end) return;
+                if (!state.compareAndSet(cur, cur + grain)) continue;
+                t.run(next, Math.min(end, next + grain));
+            } finally {
+                inflight.decrementAndGet();
+            }
+        }
     }
 
-    private void workerLoop(int index) {
+    private void workerLoop() {
         long seen = 0;
         while (true) {
             int spins = 0;
-            while (epoch == seen && !closed) {
+            long cur;
+            while ((cur = state.get()) >>> 32 == seen && !closed) {
                 if (++spins < SPIN_LIMIT) Thread.onSpinWait();
                 else LockSupport.park(this);
             }
             if (closed) return;
-            seen = epoch;
+            seen = cur >>> 32;
+            RangeTask t = task;
+            int end = rangeEnd, g = grain;
+            if (t == null) continue; // job already finished
             try {
-                runChunk(index);
-            } catch (Throwable t) {
-                failure = t;
-            } finally {
-                pending.decrementAndGet();
+                work(seen, t, end, g);
+            } catch (Throwable e) {
+                failure = e;
             }
         }
     }

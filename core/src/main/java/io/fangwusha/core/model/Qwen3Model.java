@@ -4,7 +4,6 @@ import io.fangwusha.core.FangwushaException;
 import io.fangwusha.core.kernels.MatrixWeights;
 import io.fangwusha.core.kernels.RmsNorm;
 import io.fangwusha.core.kernels.Rope;
-import io.fangwusha.core.kernels.SwiGlu;
 import io.fangwusha.core.kernels.ThreadPool;
 import io.fangwusha.core.kernels.VectorMath;
 import io.fangwusha.core.weights.WeightStore;
@@ -26,6 +25,10 @@ public final class Qwen3Model {
     private final Rope rope;
     private final float eps;
     private final float attentionScale;
+    private final FusedMatmul matmuls;
+    private final AttentionStep attention;
+    private final MatrixWeights[] w1 = new MatrixWeights[1];
+    private final float[][] o1 = new float[1][];
     private Workspace ws = new Workspace(0, null);
 
     public Qwen3Model(Qwen3Config config, Qwen3Weights weights, ThreadPool pool) {
@@ -35,6 +38,8 @@ public final class Qwen3Model {
         this.rope = new Rope(config.headDim(), config.ropeTheta());
         this.eps = (float) config.rmsNormEps();
         this.attentionScale = (float) (1.0 / Math.sqrt(config.headDim()));
+        this.matmuls = new FusedMatmul(pool);
+        this.attention = new AttentionStep(config, pool, rope, eps, attentionScale);
     }
 
     public static Qwen3Model load(Qwen3Config config, WeightStore store, MatrixFactory factory, ThreadPool pool) {
@@ -87,44 +92,23 @@ public final class Qwen3Model {
 
     /** x += o_proj(attention(q_norm/k_norm/RoPE(q, k), v)) over rmsnorm(x). */
     private void attentionBlock(int l, Qwen3Weights.Layer layer, int n, int[] positions, KvCache[] caches, Workspace w) {
-        int hidden = config.hiddenSize(), qDim = config.qDim(), kvDim = config.kvDim(), hd = config.headDim();
+        int hidden = config.hiddenSize();
         for (int i = 0; i < n; i++) RmsNorm.apply(w.x, i * hidden, layer.inputNorm(), eps, w.xn, i * hidden, hidden);
-        matmul(layer.q(), w.xn, n, w.q);      // [n, heads*hd]
-        matmul(layer.k(), w.xn, n, w.k);      // [n, kvHeads*hd]
-        matmul(layer.v(), w.xn, n, w.v);      // [n, kvHeads*hd]
-        for (int i = 0; i < n; i++) {
-            if (layer.qBias() != null) {
-                VectorMath.add(layer.qBias(), 0, w.q, i * qDim, qDim);
-                VectorMath.add(layer.kBias(), 0, w.k, i * kvDim, kvDim);
-                VectorMath.add(layer.vBias(), 0, w.v, i * kvDim, kvDim);
-            }
-            RmsNorm.applyEach(w.q, i * qDim, config.numHeads(), layer.qNorm(), eps, hd);
-            RmsNorm.applyEach(w.k, i * kvDim, config.numKvHeads(), layer.kNorm(), eps, hd);
-            rope.apply(w.q, i * qDim, config.numHeads(), positions[i]);
-            rope.apply(w.k, i * kvDim, config.numKvHeads(), positions[i]);
-            caches[i].store(l, positions[i], w.k, i * kvDim, w.v, i * kvDim);
-        }
-        int heads = config.numHeads();
-        pool.parallelFor(0, n * heads, (start, end) -> {
-            float[] scores = w.scores.get();
-            for (int job = start; job < end; job++) {
-                int i = job / heads, h = job % heads;
-                Attention.head(w.q, i * qDim, h, caches[i], l, positions[i], config.numKvHeads(), config.groupSize(),
-                        hd, attentionScale, scores, w.att, i * qDim);
-            }
-        });
-        matmul(layer.o(), w.att, n, w.xn);    // [n, hidden]
+        w.qkv[0] = layer.q();
+        w.qkv[1] = layer.k();
+        w.qkv[2] = layer.v();
+        matmuls.run(w.xn, n, w.qkv, w.qkvOut);            // q [n, heads*hd], k and v [n, kvHeads*hd]
+        attention.run(l, layer, n, positions, caches, w); // into w.att [n, heads*hd]
+        matmul(layer.o(), w.att, n, w.xn);               // [n, hidden]
         VectorMath.add(w.xn, 0, w.x, 0, n * hidden);
     }
 
     /** x += down(silu(gate(h)) * up(h)), h = rmsnorm(x). */
     private void mlpBlock(Qwen3Weights.Layer layer, int n, Workspace w) {
-        int hidden = config.hiddenSize(), ffn = config.intermediateSize();
+        int hidden = config.hiddenSize();
         for (int i = 0; i < n; i++) RmsNorm.apply(w.x, i * hidden, layer.postAttentionNorm(), eps, w.xn, i * hidden, hidden);
-        matmul(layer.gate(), w.xn, n, w.gate);  // [n, ffn]
-        matmul(layer.up(), w.xn, n, w.up);      // [n, ffn]
-        SwiGlu.apply(w.gate, w.up, 0, n * ffn);
-        matmul(layer.down(), w.gate, n, w.xn);  // [n, hidden]
+        matmuls.runSwiGlu(w.xn, n, layer.gate(), layer.up(), w.pair, w.gateUpOut); // w.gate = silu(gate) * up
+        matmul(layer.down(), w.gate, n, w.xn);             // [n, hidden]
         VectorMath.add(w.xn, 0, w.x, 0, n * hidden);
     }
 
@@ -141,8 +125,9 @@ public final class Qwen3Model {
     }
 
     private void matmul(MatrixWeights m, float[] x, int batch, float[] out) {
-        if (batch == 0) return;
-        pool.parallelFor(0, m.rows(), (s, e) -> m.multiply(x, batch, out, s, e));
+        w1[0] = m;
+        o1[0] = out;
+        matmuls.run(x, batch, w1, o1);
     }
 
     private Workspace workspace(int n) {
@@ -151,16 +136,19 @@ public final class Qwen3Model {
     }
 
     /** Activation buffers for a batch of up to {@code batch} tokens, kept between calls. */
-    private static final class Workspace {
+    static final class Workspace {
         final int batch;
         final float[] x, xn, q, k, v, att, gate, up;
         final ThreadLocal<float[]> scores;
+        final MatrixWeights[] qkv = new MatrixWeights[3], pair = new MatrixWeights[2];
+        final float[][] qkvOut, gateUpOut;
 
         Workspace(int batch, Qwen3Config c) {
             this.batch = batch;
             if (c == null) {
                 x = xn = q = k = v = att = gate = up = new float[0];
                 scores = null;
+                qkvOut = gateUpOut = null;
                 return;
             }
             x = new float[batch * c.hiddenSize()];
@@ -173,6 +161,8 @@ public final class Qwen3Model {
             up = new float[batch * c.intermediateSize()];
             int maxPositions = c.maxPositionEmbeddings();
             scores = ThreadLocal.withInitial(() -> new float[maxPositions]);
+            qkvOut = new float[][] {q, k, v};
+            gateUpOut = new float[][] {gate, up};
         }
     }
 }

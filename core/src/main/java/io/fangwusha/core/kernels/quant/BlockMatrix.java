@@ -2,22 +2,25 @@ package io.fangwusha.core.kernels.quant;
 
 import io.fangwusha.core.FangwushaException;
 import io.fangwusha.core.kernels.MatrixWeights;
+import io.fangwusha.core.kernels.PackedTile;
+import io.fangwusha.core.kernels.VectorMath;
 import io.fangwusha.core.weights.DType;
 import io.fangwusha.core.weights.Tensor;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Shared plumbing of the block-quantised kernels: bounds checks, the batch loop and the float dot product.
+ * Shared plumbing of the block-quantised kernels: bounds checks, the batch loop and the canonical dot product.
  *
- * <p>Batch 1 (decode) uses each type's fused {@link #dotRow}: the row is decoded block by block into registers and
- * never stored. Batch &gt; 1 (prefill) decodes the row once into a per-thread scratch row (it stays in L1) and then
- * runs one float dot product per activation row, so every weight byte is read once per call whatever the batch.
- * Both paths compute {@code sum_c dequant(W[r,c]) * x[c]} in float32; only the summation order differs from a plain
- * dequantize-then-dot.
+ * <p>Every (row, token) result is {@code sum_c w[c] * x[c]} with {@code w[c]} the float32 value that
+ * {@link #decodeRow} writes (e.g. {@code (float) q * d} for Q8_0), accumulated in one vector accumulator in column
+ * order, then the lanes summed in lane order — the order of {@link PackedTile}. Batches of 4 or more (prefill)
+ * decode a panel of rows once into a per-thread float buffer and run the register-blocked tile kernel; smaller
+ * batches (decode) use {@link #dot4}, which decodes in registers with 4 rows in flight. Both give bit-identical
+ * results, so a token's output does not depend on the batch it is in. Compared with an exact dot product of the
+ * dequantised values, only float32 rounding differs.
  */
 abstract sealed class BlockMatrix implements MatrixWeights
         permits Q8_0Matrix, Q4_0Matrix, Q4_KMatrix, Q6_KMatrix {
@@ -29,8 +32,11 @@ abstract sealed class BlockMatrix implements MatrixWeights
     /** Float vectors per 16 decoded bytes. */
     static final int PARTS = 16 / L;
 
-    /** Per-thread scratch row for the batch path; grown on demand, never shrunk (one per worker thread). */
-    private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[0]);
+    /** From this batch size on, rows are decoded once into a float panel ({@link PackedTile}). */
+    static final int PACK_MIN_BATCH = 4;
+
+    /** Per-thread copies: activations at the tile stride, and decoded rows for the generic {@link #dot4}. */
+    private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[2][0]);
 
     final MemorySegment data;
     final int rows;
@@ -77,11 +83,31 @@ abstract sealed class BlockMatrix implements MatrixWeights
         return dtype;
     }
 
-    /** {@code sum_c W[row, c] * x[xOff + c]}, fused decode. */
-    abstract float dotRow(long rowOffset, float[] x, int xOff);
-
     /** Decodes one row into {@code dst[off .. off+cols)}. */
     abstract void decodeRow(long rowOffset, float[] dst, int off);
+
+    /**
+     * {@code out[o + k] = dot(row r+k, x[xOff ..])} for {@code k < 4}, in the canonical order. This generic version
+     * decodes the rows into a scratch buffer; types override it with an in-register decode.
+     */
+    void dot4(int r, float[] x, int xOff, float[] out, int o) {
+        float[] w = buffer(1, 4 * cols);
+        for (int k = 0; k < 4; k++) decodeRow((r + k) * rowBytes, w, k * cols);
+        for (int k = 0; k < 4; k++) out[o + k] = dot(w, k * cols, x, xOff, cols);
+    }
+
+    /** The canonical dot of one row (decoded at {@code w[wOff..]}) with {@code x[xOff..]}. */
+    static float dot(float[] w, int wOff, float[] x, int xOff, int n) {
+        FloatVector acc = FloatVector.zero(F);
+        for (int i = 0; i < n; i += L) acc = FloatVector.fromArray(F, w, wOff + i).fma(FloatVector.fromArray(F, x, xOff + i), acc);
+        return VectorMath.sumLanes(acc);
+    }
+
+    private static float[] buffer(int which, int size) {
+        float[][] b = BUFFERS.get();
+        if (b[which].length < size) b[which] = new float[size];
+        return b[which];
+    }
 
     @Override
     public final void multiply(float[] x, int batch, float[] out, int rowStart, int rowEnd) {
@@ -92,18 +118,33 @@ abstract sealed class BlockMatrix implements MatrixWeights
             throw new IndexOutOfBoundsException("x " + x.length + " / out " + out.length + " too short for batch " + batch
                     + " of " + rows + "x" + cols);
         }
-        if (batch == 1) {
-            for (int r = rowStart; r < rowEnd; r++) out[r] = dotRow(r * rowBytes, x, 0);
+        if (batch >= PACK_MIN_BATCH) {
+            multiplyPacked(x, batch, out, rowStart, rowEnd);
             return;
         }
-        float[] w = SCRATCH.get();
-        if (w.length < cols) {
-            w = new float[cols];
-            SCRATCH.set(w);
+        for (int b = 0; b < batch; b++) {
+            int r = rowStart;
+            for (; r + 4 <= rowEnd; r += 4) dot4(r, x, b * cols, out, b * rows + r);
+            if (r < rowEnd) {
+                float[] w = buffer(1, cols);
+                for (; r < rowEnd; r++) {
+                    decodeRow(r * rowBytes, w, 0);
+                    out[b * rows + r] = dot(w, 0, x, b * cols, cols);
+                }
+            }
         }
-        for (int r = rowStart; r < rowEnd; r++) {
-            decodeRow(r * rowBytes, w, 0);
-            for (int b = 0; b < batch; b++) out[b * rows + r] = dot(w, x, b * cols, cols);
+    }
+
+    private void multiplyPacked(float[] x, int batch, float[] out, int rowStart, int rowEnd) {
+        int xst = PackedTile.stride(cols), ws = PackedTile.stride(cols);
+        float[] xs = buffer(0, batch * xst);
+        for (int b = 0; b < batch; b++) System.arraycopy(x, b * cols, xs, b * xst, cols);
+        PackedTile.Scratch s = PackedTile.scratch();
+        float[] w = s.panel(cols);
+        for (int r = rowStart; r < rowEnd; r += PackedTile.PANEL_ROWS) {
+            int n = Math.min(PackedTile.PANEL_ROWS, rowEnd - r);
+            for (int k = 0; k < n; k++) decodeRow((r + k) * rowBytes, w, k * ws);
+            PackedTile.multiply(s, n, cols, cols, xs, x, batch, out, rows, r);
         }
     }
 
@@ -111,23 +152,6 @@ abstract sealed class BlockMatrix implements MatrixWeights
     public final void readRow(int row, float[] dst, int offset) {
         if (row < 0 || row >= rows) throw new IndexOutOfBoundsException("row " + row + " of " + rows);
         decodeRow(row * rowBytes, dst, offset);
-    }
-
-    /** Float dot of {@code w[0..n)} and {@code x[xOff..xOff+n)}; n is a multiple of 32 here. */
-    static float dot(float[] w, float[] x, int xOff, int n) {
-        FloatVector acc0 = FloatVector.zero(F);
-        FloatVector acc1 = FloatVector.zero(F);
-        int i = 0;
-        for (; i + 2 * L <= n; i += 2 * L) {
-            acc0 = FloatVector.fromArray(F, w, i).fma(FloatVector.fromArray(F, x, xOff + i), acc0);
-            acc1 = FloatVector.fromArray(F, w, i + L).fma(FloatVector.fromArray(F, x, xOff + i + L), acc1);
-        }
-        for (; i + L <= n; i += L) {
-            acc0 = FloatVector.fromArray(F, w, i).fma(FloatVector.fromArray(F, x, xOff + i), acc0);
-        }
-        float s = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
-        for (; i < n; i++) s += w[i] * x[xOff + i];
-        return s;
     }
 
     static float f16(MemorySegment s, long off) {

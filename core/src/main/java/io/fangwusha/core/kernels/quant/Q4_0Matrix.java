@@ -1,10 +1,12 @@
 package io.fangwusha.core.kernels.quant;
 
+import io.fangwusha.core.kernels.VectorMath;
 import io.fangwusha.core.weights.DType;
 import io.fangwusha.core.weights.Tensor;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -14,31 +16,81 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class Q4_0Matrix extends BlockMatrix {
     private static final VectorSpecies<Byte> B = ByteVector.SPECIES_128;
+    private static final VectorSpecies<Integer> I16 = IntVector.SPECIES_512;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
     Q4_0Matrix(Tensor t) {
         super(t, DType.Q4_0);
     }
 
+    /**
+     * Elements {@code 16h .. 16h+16} of a block whose 16 quant bytes, sign-extended to ints, are {@code qi};
+     * dequantised exactly as {@link #decodeRow} does. Nibbles are split in int lanes: x86 has no byte shift, and
+     * {@code (v >> 4) & 15} of a sign-extended byte is still its high nibble.
+     */
+    private static FloatVector w16(IntVector qi, int h, float d) {
+        IntVector n = (h == 0 ? qi : qi.lanewise(VectorOperators.ASHR, 4)).and(15).sub(8);
+        return ((FloatVector) n.convertShape(VectorOperators.I2F, F, 0)).mul(d);
+    }
+
+    /** As {@link #w16}, for vector lengths other than 16: part {@code p} of the byte-lane decode. */
+    private static FloatVector w(ByteVector q, int h, int p, float d) {
+        ByteVector n = (h == 0 ? q.and((byte) 0x0F) : q.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F)).sub((byte) 8);
+        return ((FloatVector) n.convertShape(VectorOperators.B2F, F, p)).mul(d);
+    }
+
     @Override
-    float dotRow(long rowOffset, float[] x, int xOff) {
-        FloatVector acc = FloatVector.zero(F);
-        long off = rowOffset;
-        for (int blk = 0; blk < blocksPerRow; blk++, off += 18, xOff += 32) {
-            float d = f16(data, off);
-            ByteVector q = ByteVector.fromMemorySegment(B, data, off + 2, LE);
-            ByteVector lo = q.and((byte) 0x0F).sub((byte) 8);
-            ByteVector hi = q.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F).sub((byte) 8);
-            FloatVector s = FloatVector.zero(F);
-            for (int p = 0; p < PARTS; p++) {
-                s = ((FloatVector) lo.convertShape(VectorOperators.B2F, F, p))
-                        .fma(FloatVector.fromArray(F, x, xOff + p * L), s);
-                s = ((FloatVector) hi.convertShape(VectorOperators.B2F, F, p))
-                        .fma(FloatVector.fromArray(F, x, xOff + 16 + p * L), s);
-            }
-            acc = s.fma(FloatVector.broadcast(F, d), acc);
+    void dot4(int r, float[] x, int xOff, float[] out, int o) {
+        if (L != 16) {
+            dot4Parts(r, x, xOff, out, o);
+            return;
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        dot2(r, x, xOff, out, o);
+        dot2(r + 2, x, xOff, out, o + 2);
+    }
+
+    /** Two rows in flight: few enough live values that C2 keeps every offset in a register. */
+    private void dot2(int r, float[] x, int xOff, float[] out, int o) {
+        long r0 = r * rowBytes, r1 = r0 + rowBytes;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0;
+        for (long bo = 0; bo < rowBytes; bo += 18, xOff += 32) {
+            float d0 = f16(data, r0 + bo), d1 = f16(data, r1 + bo);
+            IntVector q0 = ints(r0 + bo), q1 = ints(r1 + bo);
+            for (int h = 0; h < 2; h++) {
+                FloatVector xv = FloatVector.fromArray(F, x, xOff + 16 * h);
+                a0 = w16(q0, h, d0).fma(xv, a0);
+                a1 = w16(q1, h, d1).fma(xv, a1);
+            }
+        }
+        out[o] = VectorMath.sumLanes(a0);
+        out[o + 1] = VectorMath.sumLanes(a1);
+    }
+
+    private IntVector ints(long blockOff) {
+        return (IntVector) ByteVector.fromMemorySegment(B, data, blockOff + 2, LE).convertShape(VectorOperators.B2I, I16, 0);
+    }
+
+    private void dot4Parts(int r, float[] x, int xOff, float[] out, int o) {
+        long r0 = r * rowBytes, r1 = r0 + rowBytes, r2 = r1 + rowBytes, r3 = r2 + rowBytes;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        for (long bo = 0; bo < rowBytes; bo += 18, xOff += 32) {
+            float d0 = f16(data, r0 + bo), d1 = f16(data, r1 + bo), d2 = f16(data, r2 + bo), d3 = f16(data, r3 + bo);
+            ByteVector q0 = ByteVector.fromMemorySegment(B, data, r0 + bo + 2, LE), q1 = ByteVector.fromMemorySegment(B, data, r1 + bo + 2, LE);
+            ByteVector q2 = ByteVector.fromMemorySegment(B, data, r2 + bo + 2, LE), q3 = ByteVector.fromMemorySegment(B, data, r3 + bo + 2, LE);
+            for (int h = 0; h < 2; h++) {
+                for (int p = 0; p < PARTS; p++) {
+                    FloatVector xv = FloatVector.fromArray(F, x, xOff + 16 * h + p * L);
+                    a0 = w(q0, h, p, d0).fma(xv, a0);
+                    a1 = w(q1, h, p, d1).fma(xv, a1);
+                    a2 = w(q2, h, p, d2).fma(xv, a2);
+                    a3 = w(q3, h, p, d3).fma(xv, a3);
+                }
+            }
+        }
+        out[o] = VectorMath.sumLanes(a0);
+        out[o + 1] = VectorMath.sumLanes(a1);
+        out[o + 2] = VectorMath.sumLanes(a2);
+        out[o + 3] = VectorMath.sumLanes(a3);
     }
 
     @Override

@@ -49,42 +49,6 @@ final class Q4_KMatrix extends BlockMatrix {
     }
 
     @Override
-    float dotRow(long rowOffset, float[] x, int xOff) {
-        FloatVector acc = FloatVector.zero(F);
-        long off = rowOffset;
-        for (int blk = 0; blk < blocksPerRow; blk++, off += 144, xOff += 256) {
-            float d = f16(data, off);
-            float dmin = f16(data, off + 2);
-            for (int j = 0; j < 4; j++) {
-                int sm1 = scaleMin(data, off + 4, 2 * j);
-                int sm2 = scaleMin(data, off + 4, 2 * j + 1);
-                FloatVector q1x = FloatVector.zero(F), x1 = FloatVector.zero(F);
-                FloatVector q2x = FloatVector.zero(F), x2 = FloatVector.zero(F);
-                int base = xOff + 64 * j;
-                for (int h = 0; h < 2; h++) {
-                    ByteVector q = ByteVector.fromMemorySegment(B, data, off + 16 + 32 * j + 16 * h, LE);
-                    ByteVector lo = q.and((byte) 0x0F);
-                    ByteVector hi = q.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F);
-                    for (int p = 0; p < PARTS; p++) {
-                        FloatVector xa = FloatVector.fromArray(F, x, base + 16 * h + p * L);
-                        FloatVector xb = FloatVector.fromArray(F, x, base + 32 + 16 * h + p * L);
-                        q1x = ((FloatVector) lo.convertShape(VectorOperators.B2F, F, p)).fma(xa, q1x);
-                        q2x = ((FloatVector) hi.convertShape(VectorOperators.B2F, F, p)).fma(xb, q2x);
-                        x1 = x1.add(xa);
-                        x2 = x2.add(xb);
-                    }
-                }
-                // sum (a*q - b) * x = a * sum(q*x) - b * sum(x)
-                acc = q1x.fma(FloatVector.broadcast(F, d * (sm1 & 0xFF)), acc);
-                acc = x1.fma(FloatVector.broadcast(F, -dmin * (sm1 >> 8)), acc);
-                acc = q2x.fma(FloatVector.broadcast(F, d * (sm2 & 0xFF)), acc);
-                acc = x2.fma(FloatVector.broadcast(F, -dmin * (sm2 >> 8)), acc);
-            }
-        }
-        return acc.reduceLanes(VectorOperators.ADD);
-    }
-
-    @Override
     void decodeRow(long rowOffset, float[] dst, int off) {
         long src = rowOffset;
         for (int blk = 0; blk < blocksPerRow; blk++, src += 144, off += 256) {

@@ -41,34 +41,6 @@ final class Q6_KMatrix extends BlockMatrix {
     }
 
     @Override
-    float dotRow(long rowOffset, float[] x, int xOff) {
-        FloatVector acc = FloatVector.zero(F);
-        long off = rowOffset;
-        for (int blk = 0; blk < blocksPerRow; blk++, off += 210, xOff += 256) {
-            float d = f16(data, off + 208);
-            for (int half = 0; half < 2; half++) {
-                for (int h = 0; h < 2; h++) {
-                    long ql = off + 64L * half + 16L * h;
-                    ByteVector qlA = ByteVector.fromMemorySegment(B, data, ql, LE);
-                    ByteVector qlB = ByteVector.fromMemorySegment(B, data, ql + 32, LE);
-                    ByteVector qh = ByteVector.fromMemorySegment(B, data, off + 128 + 32L * half + 16L * h, LE);
-                    for (int g = 0; g < 4; g++) {
-                        ByteVector q = group(qlA, qlB, qh, g);
-                        int e = 128 * half + 32 * g + 16 * h; // first element of this 16-group
-                        FloatVector s = FloatVector.zero(F);
-                        for (int p = 0; p < PARTS; p++) {
-                            s = ((FloatVector) q.convertShape(VectorOperators.B2F, F, p))
-                                    .fma(FloatVector.fromArray(F, x, xOff + e + p * L), s);
-                        }
-                        acc = s.fma(FloatVector.broadcast(F, d * scale(off, e / 16)), acc);
-                    }
-                }
-            }
-        }
-        return acc.reduceLanes(VectorOperators.ADD);
-    }
-
-    @Override
     void decodeRow(long rowOffset, float[] dst, int off) {
         long src = rowOffset;
         for (int blk = 0; blk < blocksPerRow; blk++, src += 210, off += 256) {

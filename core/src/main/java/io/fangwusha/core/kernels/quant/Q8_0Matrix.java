@@ -1,5 +1,6 @@
 package io.fangwusha.core.kernels.quant;
 
+import io.fangwusha.core.kernels.VectorMath;
 import io.fangwusha.core.weights.DType;
 import io.fangwusha.core.weights.Tensor;
 import java.nio.ByteOrder;
@@ -17,23 +18,34 @@ final class Q8_0Matrix extends BlockMatrix {
         super(t, DType.Q8_0);
     }
 
+    /** Elements {@code 16h + pL ..} of the block at {@code off}, dequantised exactly as {@link #decodeRow} does. */
+    private FloatVector w(long off, int h, int p, float d) {
+        ByteVector q = ByteVector.fromMemorySegment(B, data, off + 2 + 16 * h, LE);
+        return ((FloatVector) q.convertShape(VectorOperators.B2F, F, p)).mul(d);
+    }
+
     @Override
-    float dotRow(long rowOffset, float[] x, int xOff) {
-        FloatVector acc = FloatVector.zero(F);
-        long off = rowOffset;
-        for (int blk = 0; blk < blocksPerRow; blk++, off += 34, xOff += 32) {
-            float d = f16(data, off);
-            FloatVector s = FloatVector.zero(F);
+    void dot4(int r, float[] x, int xOff, float[] out, int o) {
+        dot2(r, x, xOff, out, o);
+        dot2(r + 2, x, xOff, out, o + 2);
+    }
+
+    /** Two rows in flight: few enough live values that C2 keeps every offset in a register. */
+    private void dot2(int r, float[] x, int xOff, float[] out, int o) {
+        long r0 = r * rowBytes, r1 = r0 + rowBytes;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0;
+        for (long bo = 0; bo < rowBytes; bo += 34, xOff += 32) {
+            float d0 = f16(data, r0 + bo), d1 = f16(data, r1 + bo);
             for (int h = 0; h < 2; h++) {
-                ByteVector q = ByteVector.fromMemorySegment(B, data, off + 2 + 16 * h, LE);
                 for (int p = 0; p < PARTS; p++) {
-                    FloatVector w = (FloatVector) q.convertShape(VectorOperators.B2F, F, p);
-                    s = w.fma(FloatVector.fromArray(F, x, xOff + 16 * h + p * L), s);
+                    FloatVector xv = FloatVector.fromArray(F, x, xOff + 16 * h + p * L);
+                    a0 = w(r0 + bo, h, p, d0).fma(xv, a0);
+                    a1 = w(r1 + bo, h, p, d1).fma(xv, a1);
                 }
             }
-            acc = s.fma(FloatVector.broadcast(F, d), acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        out[o] = VectorMath.sumLanes(a0);
+        out[o + 1] = VectorMath.sumLanes(a1);
     }
 
     @Override

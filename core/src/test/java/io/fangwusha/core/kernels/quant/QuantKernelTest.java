@@ -43,6 +43,44 @@ class QuantKernelTest {
         check(DType.Q6_K, 512, QuantKernelTest::buildQ6_K);
     }
 
+    /**
+     * A token's outputs are bit-identical alone (the in-register decode path) or inside batches of any size (the
+     * packed tile path, with token panels and row remainders), whatever the row split across threads.
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.EnumSource(names = {"Q8_0", "Q4_0", "Q4_K", "Q6_K"})
+    void batchInvariant(DType type) {
+        int rows = 37, cols = type.blockSize == 32 ? 320 : 512;
+        Random rnd = new Random(11);
+        Builder builder = switch (type) {
+            case Q8_0 -> QuantKernelTest::buildQ8_0;
+            case Q4_0 -> QuantKernelTest::buildQ4_0;
+            case Q4_K -> QuantKernelTest::buildQ4_K;
+            default -> QuantKernelTest::buildQ6_K;
+        };
+        Built m = builder.build(rows, cols, rnd);
+        MatrixWeights w = QuantizedWeights.of(new Tensor("w", type, new long[] {rows, cols}, MemorySegment.ofArray(m.bytes)));
+        int batch = 21;
+        float[] x = new float[batch * cols];
+        for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextGaussian();
+        float[] all = new float[batch * rows];
+        w.multiply(x, batch, all, 0, 18);
+        w.multiply(x, batch, all, 18, rows);
+        for (int size : new int[] {1, 2, 3, 5}) {
+            for (int b0 = 0; b0 + size <= batch; b0 += size) {
+                float[] part = new float[size * rows];
+                w.multiply(java.util.Arrays.copyOfRange(x, b0 * cols, (b0 + size) * cols), size, part, 0, 7);
+                w.multiply(java.util.Arrays.copyOfRange(x, b0 * cols, (b0 + size) * cols), size, part, 7, rows);
+                for (int b = 0; b < size; b++) {
+                    for (int r = 0; r < rows; r++) {
+                        assertThat(part[b * rows + r]).as("%s token %d row %d in a batch of %d", type, b0 + b, r, size)
+                                .isEqualTo(all[(b0 + b) * rows + r]);
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void rejectsRowsThatAreNotWholeBlocks() {
         Tensor t = new Tensor("w", DType.Q4_K, new long[] {2, 128}, MemorySegment.ofArray(new byte[288]));

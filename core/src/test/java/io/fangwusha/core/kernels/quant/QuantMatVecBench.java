@@ -22,9 +22,11 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Single-thread matrix-vector (batch 1) and batch-8 throughput of the quantised kernels.
- * GFLOP/s = 2*rows*cols / time; GB/s = weight bytes / time. "Q8_0_I8ACT" is the llama.cpp-style alternative
- * (activations quantised to Q8_0 per call, int8 x int8 products) measured for comparison only.
+ * Single-thread throughput of the quantised kernels: {@code matvec} (batch 1, decode: the in-register
+ * {@code dot4} path) and {@code batch} (prefill-sized batches: the packed tile path). Run through
+ * {@link io.fangwusha.core.kernels.KernelBenchMain}, which prints GFLOP/s = 2*rows*cols*batch / time and
+ * GB/s = weight bytes / time. "Q8_0_I8ACT" is the llama.cpp-style alternative (activations quantised to Q8_0 per
+ * call, int8 x int8 products) measured for comparison only.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -39,10 +41,14 @@ public class QuantMatVecBench {
     @Param({"1024x1024", "4096x1024"})
     public String shape;
 
+    /** Tokens per call of the {@code batch} benchmark. */
+    @Param({"64"})
+    public int batch;
+
     private Arena arena;
     private MatrixWeights w;
     private Q8_0Int8Act alt;
-    private float[] x1, x8, out1, out8;
+    private float[] x1, xb, out1, outb;
 
     @Setup
     public void setup() {
@@ -70,11 +76,11 @@ public class QuantMatVecBench {
         w = QuantizedWeights.of(t);
         alt = type.equals("Q8_0_I8ACT") ? new Q8_0Int8Act(t) : null;
         x1 = new float[cols];
-        x8 = new float[8 * cols];
-        for (int i = 0; i < x8.length; i++) x8[i] = (float) rnd.nextGaussian();
-        System.arraycopy(x8, 0, x1, 0, cols);
+        xb = new float[batch * cols];
+        for (int i = 0; i < xb.length; i++) xb[i] = (float) rnd.nextGaussian();
+        System.arraycopy(xb, 0, x1, 0, cols);
         out1 = new float[rows];
-        out8 = new float[8 * rows];
+        outb = new float[batch * rows];
     }
 
     @TearDown
@@ -90,9 +96,9 @@ public class QuantMatVecBench {
     }
 
     @Benchmark
-    public float batch8() {
+    public float batch() {
         if (alt != null) return 0; // not implemented for the alternative
-        w.multiply(x8, 8, out8, 0, w.rows());
-        return out8[0];
+        w.multiply(xb, batch, outb, 0, w.rows());
+        return outb[0];
     }
 }

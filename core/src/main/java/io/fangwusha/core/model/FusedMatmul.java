@@ -1,0 +1,74 @@
+package io.fangwusha.core.model;
+
+import io.fangwusha.core.kernels.MatrixWeights;
+import io.fangwusha.core.kernels.PackedTile;
+import io.fangwusha.core.kernels.SwiGlu;
+import io.fangwusha.core.kernels.ThreadPool;
+
+/**
+ * Several matrices that multiply the same activations, run as ONE parallel step over their concatenated rows
+ * (q/k/v; gate/up), so a layer has fewer synchronisation points. Optionally the SwiGLU of gate and up is applied
+ * per chunk right after both are computed (gate and up are split at the same rows). A reusable task object: no
+ * lambda or other allocation per call. Chunks are multiples of the prefill tile panel so the kernels see whole
+ * panels; results do not depend on the split (every kernel computes each row independently).
+ */
+final class FusedMatmul implements ThreadPool.RangeTask {
+    private final ThreadPool pool;
+    private MatrixWeights[] ms;
+    private float[][] outs;
+    private float[] x;
+    private int batch;
+    private boolean swiglu;
+
+    FusedMatmul(ThreadPool pool) {
+        this.pool = pool;
+    }
+
+    /** {@code outs[i] = x · ms[i]ᵀ} for each i, in one parallel step. */
+    void run(float[] x, int batch, MatrixWeights[] ms, float[][] outs) {
+        run(x, batch, ms, outs, false);
+    }
+
+    /** {@code gate = silu(x · gateᵀ) * (x · upᵀ)}, in one parallel step ({@code up} is scratch). */
+    void runSwiGlu(float[] x, int batch, MatrixWeights gate, MatrixWeights up, MatrixWeights[] pair, float[][] outPair) {
+        pair[0] = gate;
+        pair[1] = up;
+        run(x, batch, pair, outPair, true);
+    }
+
+    private void run(float[] x, int batch, MatrixWeights[] ms, float[][] outs, boolean swiglu) {
+        if (batch == 0) return;
+        this.ms = ms;
+        this.outs = outs;
+        this.x = x;
+        this.batch = batch;
+        this.swiglu = swiglu;
+        int total = swiglu ? ms[0].rows() : 0;
+        if (!swiglu) for (MatrixWeights m : ms) total += m.rows();
+        // Decode: many small chunks, so a descheduled thread's share is taken over. Prefill: few, because every
+        // chunk call re-lays out the whole batch of activations for its kernel (BF16 split, tile stride).
+        int chunks = (batch >= 4 ? 2 : 8) * pool.threads();
+        int p = PackedTile.PANEL_ROWS;
+        int grain = Math.max(p, (total + chunks - 1) / chunks / p * p);
+        pool.parallelFor(0, total, grain, this);
+        this.x = null;
+    }
+
+    @Override
+    public void run(int start, int end) {
+        if (swiglu) {
+            ms[0].multiply(x, batch, outs[0], start, end);
+            ms[1].multiply(x, batch, outs[1], start, end);
+            int rows = ms[0].rows();
+            for (int b = 0; b < batch; b++) SwiGlu.apply(outs[0], outs[1], b * rows + start, end - start);
+            return;
+        }
+        int off = 0;
+        for (int i = 0; i < ms.length; i++) {
+            int rows = ms[i].rows();
+            int lo = Math.max(start, off), hi = Math.min(end, off + rows);
+            if (lo < hi) ms[i].multiply(x, batch, outs[i], lo - off, hi - off);
+            off += rows;
+        }
+    }
+}
