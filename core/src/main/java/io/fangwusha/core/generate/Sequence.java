@@ -101,25 +101,7 @@ public final class Sequence {
     }
 
     private void recordLogprobs(float[] logits, int off, int vocab) {
-        int k = Math.min(params.topLogprobs(), vocab);
-        float logSum = logSumExp(logits, off, vocab);
-        int[] ids = new int[k];
-        float[] vals = new float[k];
-        Arrays.fill(vals, Float.NEGATIVE_INFINITY);
-        for (int i = 0; i < vocab; i++) {
-            float v = logits[off + i];
-            if (v <= vals[k - 1]) continue;
-            int j = k - 1;
-            while (j > 0 && vals[j - 1] < v) {
-                vals[j] = vals[j - 1];
-                ids[j] = ids[j - 1];
-                j--;
-            }
-            vals[j] = v;
-            ids[j] = i;
-        }
-        for (int j = 0; j < k; j++) vals[j] -= logSum;
-        topLogprobs.add(new GenerationResult.TopLogprobs(ids, vals));
+        topLogprobs.add(GenerationResult.TopLogprobs.of(logits, off, vocab, params.topLogprobs(), logSumExp(logits, off, vocab)));
         if (sampledLogprobs.length <= output.size()) sampledLogprobs = Arrays.copyOf(sampledLogprobs, Math.max(16, 2 * sampledLogprobs.length));
     }
 
