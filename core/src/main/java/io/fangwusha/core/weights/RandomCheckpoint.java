@@ -7,6 +7,7 @@ import io.fangwusha.core.FangwushaException;
 import io.fangwusha.core.model.Qwen3Config;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -96,7 +97,12 @@ public final class RandomCheckpoint {
             SafetensorsWriter.Written w = writer.writeCheckpoint(tmp, tensors, maxShardBytes);
             for (String f : List.of("tokenizer.json", "tokenizer_config.json", "vocab.json", "merges.txt")) {
                 Path src = tokenizerDir.resolve(f);
-                if (Files.isRegularFile(src)) Files.copy(src, tmp.resolve(f));
+                if (Files.isRegularFile(src)) {
+                    // copy the bytes only: the source may be read-only, the copy should not be
+                    try (InputStream in = Files.newInputStream(src)) {
+                        Files.copy(in, tmp.resolve(f));
+                    }
+                }
             }
             Qwen3Config config = spec.config();
             long params = 0;

@@ -138,6 +138,17 @@ class SafetensorsWriterTest {
     }
 
     @Test
+    void parsesShardSizesLikeHuggingfaceHub() {
+        assertThat(SafetensorsWriter.parseSize("--max-shard-size", "2GB")).isEqualTo(2_000_000_000L);
+        assertThat(SafetensorsWriter.parseSize("--max-shard-size", "500mb")).isEqualTo(500_000_000L);
+        assertThat(SafetensorsWriter.parseSize("--max-shard-size", "1GiB")).isEqualTo(1L << 30);
+        assertThat(SafetensorsWriter.parseSize("--max-shard-size", "1.5KB")).isEqualTo(1500L);
+        assertThat(SafetensorsWriter.parseSize("--max-shard-size", "12345")).isEqualTo(12345L);
+        assertThatThrownBy(() -> SafetensorsWriter.parseSize("--max-shard-size", "-1GB"))
+                .hasMessage("--max-shard-size: '-1GB' is not a positive size (e.g. 2GB, 500MB, 1GiB)");
+    }
+
+    @Test
     void rejectsBadInput() {
         assertThatThrownBy(() -> pattern("q", DType.Q8_0, 32)).isInstanceOf(FangwushaException.class)
                 .hasMessage("q: cannot write dtype Q8_0 to safetensors (F32, F16, BF16 only)");
