@@ -25,10 +25,11 @@ public final class Bf16Matrix extends DenseMatrix {
     private static final ValueLayout.OfShort LE_SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ThreadLocal<float[][]> SPLIT = ThreadLocal.withInitial(() -> new float[1][0]);
     /**
-     * From this batch size on, rows are widened once into a float tile ({@link PackedTile}); below it the per-token
-     * decode kernel is faster (3072x1024, 2 threads: batch 4 0.39 ms per-token vs 0.54 ms packed; batch 8 0.81 vs 0.74).
+     * From this batch size on, rows are widened once into a float tile ({@link PackedTile}); below it the decode
+     * kernels' 4x2 blocks are as fast or faster (3072x1024, 2 threads: batch 8 0.49 ms vs 0.74 ms packed, batch 16
+     * 1.04 vs 1.18, batch 32 and 128 equal) — the batch sizes of continuous batching.
      */
-    private static final int PACK_MIN_BATCH = 8;
+    private static final int PACK_MIN_BATCH = 32;
 
     private final MemorySegment data;
     private final int chunkCols;
@@ -66,7 +67,9 @@ public final class Bf16Matrix extends DenseMatrix {
         for (; r + 4 <= rowEnd; r += 4) {
             // 4 rows stay in L1 while every token passes over them. (A 4x2 register block was tried: C2 then
             // failed to inline the epilogue and the kernel got 7x slower per token.)
-            for (int b = 0; b < batch; b++) block4x1(xs, x, b, out, r);
+            int b = 0;
+            for (; b + 2 <= batch; b += 2) block4x2(xs, x, b, out, r);
+            for (; b < batch; b++) block4x1(xs, x, b, out, r);
         }
         for (; r < rowEnd; r++) {
             for (int b = 0; b < batch; b++) out[b * rows + r] = dot1(xs, x, b, r);
@@ -122,6 +125,70 @@ public final class Bf16Matrix extends DenseMatrix {
     private IntVector bits(long element) {
         return IntVector.fromMemorySegment(I, data, element * 2, ByteOrder.LITTLE_ENDIAN);
     }
+
+    /**
+     * 4 rows × 2 tokens: each widened weight vector feeds both tokens. The accumulators leave through
+     * {@code intoArray} only (passing vectors to a call C2 does not inline would box them in the loop), then
+     * {@link #finishLanes} sums them in the canonical order, so results equal {@link #block4x1}'s bit for bit.
+     */
+    private void block4x2(float[] xs, float[] x, int b, float[] out, int r) {
+        long rb = cols * 2L, r0 = (long) r * rb, r1 = r0 + rb, r2 = r1 + rb, r3 = r2 + rb;
+        int x0 = b * chunkCols, x1 = x0 + chunkCols;
+        long end = chunkCols * 2L;
+        FloatVector a00 = FloatVector.zero(F), a01 = a00, a10 = a00, a11 = a00;
+        FloatVector a20 = a00, a21 = a00, a30 = a00, a31 = a00;
+        for (long o = 0; o < end; o += 2 * CHUNK) {
+            int xi = (int) (o >>> 1);
+            FloatVector e0 = FloatVector.fromArray(F, xs, x0 + xi), d0 = FloatVector.fromArray(F, xs, x0 + xi + L);
+            FloatVector e1 = FloatVector.fromArray(F, xs, x1 + xi), d1 = FloatVector.fromArray(F, xs, x1 + xi + L);
+            IntVector w = IntVector.fromMemorySegment(I, data, r0 + o, ByteOrder.LITTLE_ENDIAN);
+            FloatVector we = even(w), wo = odd(w);
+            a00 = wo.fma(d0, we.fma(e0, a00));
+            a01 = wo.fma(d1, we.fma(e1, a01));
+            w = IntVector.fromMemorySegment(I, data, r1 + o, ByteOrder.LITTLE_ENDIAN);
+            we = even(w);
+            wo = odd(w);
+            a10 = wo.fma(d0, we.fma(e0, a10));
+            a11 = wo.fma(d1, we.fma(e1, a11));
+            w = IntVector.fromMemorySegment(I, data, r2 + o, ByteOrder.LITTLE_ENDIAN);
+            we = even(w);
+            wo = odd(w);
+            a20 = wo.fma(d0, we.fma(e0, a20));
+            a21 = wo.fma(d1, we.fma(e1, a21));
+            w = IntVector.fromMemorySegment(I, data, r3 + o, ByteOrder.LITTLE_ENDIAN);
+            we = even(w);
+            wo = odd(w);
+            a30 = wo.fma(d0, we.fma(e0, a30));
+            a31 = wo.fma(d1, we.fma(e1, a31));
+        }
+        float[] lanes = LANES8.get();
+        a00.intoArray(lanes, 0);
+        a10.intoArray(lanes, L);
+        a20.intoArray(lanes, 2 * L);
+        a30.intoArray(lanes, 3 * L);
+        a01.intoArray(lanes, 4 * L);
+        a11.intoArray(lanes, 5 * L);
+        a21.intoArray(lanes, 6 * L);
+        a31.intoArray(lanes, 7 * L);
+        finishLanes(lanes, out, b, r, x);
+    }
+
+    /** Canonical end of the 4×2 block: lanes summed in order (as {@link VectorMath#sumLanes}), then the tail. */
+    private void finishLanes(float[] lanes, float[] out, int b, int r, float[] x) {
+        for (int t = 0; t < 2; t++) {
+            for (int k = 0; k < 4; k++) {
+                int base = (t * 4 + k) * L;
+                float s = 0;
+                for (int i = 0; i < L; i++) s += lanes[base + i];
+                long w0 = (long) (r + k) * cols;
+                int xo = (b + t) * cols;
+                for (int c = chunkCols; c < cols; c++) s += scalar(w0 + c) * x[xo + c];
+                out[(b + t) * rows + r + k] = s;
+            }
+        }
+    }
+
+    private static final ThreadLocal<float[]> LANES8 = ThreadLocal.withInitial(() -> new float[8 * L]);
 
     private void block4x1(float[] xs, float[] x, int b, float[] out, int r) {
         // Byte offsets in one long induction variable (with the activation index derived from it), the form in

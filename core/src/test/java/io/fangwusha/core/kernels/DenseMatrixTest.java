@@ -39,8 +39,12 @@ class DenseMatrixTest {
     @CsvSource({"F32,13,37", "BF16,13,37", "F16,13,37", "F32,8,64", "BF16,9,80", "F16,6,48", "BF16,17,250"})
     void multiplyMatchesFloat64ReferenceAndIsBatchInvariant(DType dtype, int rows, int cols) {
         Stored s = make(dtype, rows, cols, rows * 31L + cols);
-        Random rnd = new Random(5);
-        int batch = 21; // more than one token panel of the packed path, plus 4x1 leftovers
+        // 5 and 21: the decode kernels' 4x2 blocks with a 4x1 leftover; 37: the packed prefill path, 3 token panels
+        for (int batch : new int[] {5, 21, 37}) check(s, rows, cols, batch);
+    }
+
+    private static void check(Stored s, int rows, int cols, int batch) {
+        Random rnd = new Random(5 + batch);
         float[] x = new float[batch * cols];
         for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextGaussian();
         float[] out = new float[batch * rows];
