@@ -13,6 +13,7 @@ public final class Sampler {
     private final Rng rng;
     private float[] work = new float[0];
     private int[] candidates = new int[0];
+    private float[] best = new float[0];
 
     public Sampler(SamplingParams params) {
         this.params = params;
@@ -65,11 +66,7 @@ public final class Sampler {
      */
     private int topK(float[] s, int vocab) {
         int k = params.topK() <= 0 ? vocab : Math.min(params.topK(), vocab);
-        float threshold = Float.NEGATIVE_INFINITY;
-        if (k < vocab) {
-            float[] copy = Arrays.copyOf(s, vocab);
-            threshold = kthLargest(copy, k);
-        }
+        float threshold = k < vocab ? kthLargest(s, vocab, k) : Float.NEGATIVE_INFINITY;
         int n = 0;
         for (int i = 0; i < vocab; i++) if (s[i] >= threshold && s[i] != Float.NEGATIVE_INFINITY) candidates[n++] = i;
         sortByLogitDescending(s, n);
@@ -144,8 +141,29 @@ public final class Sampler {
         for (int j = 0; j < n; j++) candidates[j] = boxed[j];
     }
 
+    /**
+     * The k-th largest of {@code s[0..n)} (1-based). Small k (the usual top_k of 20–50) keeps a sorted array of the
+     * k best in one pass, ~10x cheaper than copying the vocabulary for a quickselect.
+     */
+    private float kthLargest(float[] s, int n, int k) {
+        if (k > 256) return quickselect(Arrays.copyOf(s, n), k);
+        if (best.length < k) best = new float[k];
+        Arrays.fill(best, 0, k, Float.NEGATIVE_INFINITY);
+        for (int i = 0; i < n; i++) {
+            float v = s[i];
+            if (v <= best[k - 1]) continue;
+            int j = k - 1;
+            while (j > 0 && best[j - 1] < v) {
+                best[j] = best[j - 1];
+                j--;
+            }
+            best[j] = v;
+        }
+        return best[k - 1];
+    }
+
     /** The k-th largest value (1-based) by quickselect; reorders {@code a}. */
-    static float kthLargest(float[] a, int k) {
+    static float quickselect(float[] a, int k) {
         int lo = 0, hi = a.length - 1, target = k - 1;
         while (lo < hi) {
             float pivot = a[(lo + hi) >>> 1];
