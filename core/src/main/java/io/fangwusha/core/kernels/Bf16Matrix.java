@@ -130,6 +130,7 @@ public final class Bf16Matrix extends DenseMatrix {
      * 4 rows × 2 tokens: each widened weight vector feeds both tokens. The accumulators leave through
      * {@code intoArray} only (passing vectors to a call C2 does not inline would box them in the loop), then
      * {@link #finishLanes} sums them in the canonical order, so results equal {@link #block4x1}'s bit for bit.
+     * (A 4x4 block with the same scheme ran 3x slower: 16 accumulators plus 8 activation vectors spill.)
      */
     private void block4x2(float[] xs, float[] x, int b, float[] out, int r) {
         long rb = cols * 2L, r0 = (long) r * rb, r1 = r0 + rb, r2 = r1 + rb, r3 = r2 + rb;
