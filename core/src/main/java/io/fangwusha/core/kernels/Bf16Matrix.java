@@ -26,10 +26,12 @@ public final class Bf16Matrix extends DenseMatrix {
     private static final ThreadLocal<float[][]> SPLIT = ThreadLocal.withInitial(() -> new float[1][0]);
     /**
      * From this batch size on, rows are widened once into a float tile ({@link PackedTile}); below it the decode
-     * kernels' 4x2 blocks are as fast or faster (3072x1024, 2 threads: batch 8 0.49 ms vs 0.74 ms packed, batch 16
-     * 1.04 vs 1.18, batch 32 and 128 equal) — the batch sizes of continuous batching.
+     * kernels' 4x2 blocks are as fast or faster: widening is a separate pass that nothing overlaps, worth it only
+     * once enough tokens reuse the panel (3072x1024, 1 thread, GFLOP/s 4x2 / packed: batch 8 53 / 49, batch 16
+     * 53 / 56, batch 32 — / 63, batch 128 — / 80). An in-register 4x4 block (each row loaded once, even halves
+     * then odd) was tried: C2 boxes its vectors and it ran at 13 GFLOP/s.
      */
-    private static final int PACK_MIN_BATCH = 32;
+    private static final int PACK_MIN_BATCH = 16;
 
     private final MemorySegment data;
     private final int chunkCols;
@@ -89,10 +91,14 @@ public final class Bf16Matrix extends DenseMatrix {
     /** Row {@code r} as float32 in the split order of {@link #split} (evens then odds per chunk), tail in order. */
     private void widen(int r, float[] w, int off) {
         long base = (long) r * cols;
-        for (int c = 0; c < chunkCols; c += CHUNK) {
-            IntVector bits = bits(base + c);
-            even(bits).intoArray(w, off + c);
-            odd(bits).intoArray(w, off + c + L);
+        // Byte offsets in a long induction variable: the loop form in which C2 hoists the segment's bounds checks
+        // (an int column index converted per load made this loop cost more than the FMAs of 4 tokens).
+        long start = base * 2, end = start + chunkCols * 2L;
+        for (long o = start; o < end; o += 2 * CHUNK) {
+            int c = off + (int) ((o - start) >>> 1);
+            IntVector bits = IntVector.fromMemorySegment(I, data, o, ByteOrder.LITTLE_ENDIAN);
+            even(bits).intoArray(w, c);
+            odd(bits).intoArray(w, c + L);
         }
         for (int c = chunkCols; c < cols; c++) w[off + c] = scalar(base + c);
     }
@@ -171,16 +177,21 @@ public final class Bf16Matrix extends DenseMatrix {
         a11.intoArray(lanes, 5 * L);
         a21.intoArray(lanes, 6 * L);
         a31.intoArray(lanes, 7 * L);
-        finishLanes(lanes, out, b, r, x);
+        finishLanes(lanes, out, b, r, x, 2);
     }
 
-    /** Canonical end of the 4×2 block: lanes summed in order (as {@link VectorMath#sumLanes}), then the tail. */
-    private void finishLanes(float[] lanes, float[] out, int b, int r, float[] x) {
-        for (int t = 0; t < 2; t++) {
+    /**
+     * Canonical end of a 4-row block over {@code tokens} tokens ({@code lanes} token-major, 4 rows per token):
+     * {@link VectorMath#sumLanes}' tree — 16 accumulators at once where vectors have 16 lanes — then the tail.
+     */
+    private void finishLanes(float[] lanes, float[] out, int b, int r, float[] x, int tokens) {
+        int n = 4 * tokens;
+        boolean vector = VectorMath.SIXTEEN_LANES && n == 16;
+        if (vector) VectorMath.sumLanesOf16(lanes, 0, lanes, 16 * L);
+        for (int t = 0; t < tokens; t++) {
             for (int k = 0; k < 4; k++) {
-                int base = (t * 4 + k) * L;
-                float s = 0;
-                for (int i = 0; i < L; i++) s += lanes[base + i];
+                int a = t * 4 + k;
+                float s = vector ? lanes[16 * L + a] : VectorMath.sumLanesScalar(lanes, a * L, L);
                 long w0 = (long) (r + k) * cols;
                 int xo = (b + t) * cols;
                 for (int c = chunkCols; c < cols; c++) s += scalar(w0 + c) * x[xo + c];

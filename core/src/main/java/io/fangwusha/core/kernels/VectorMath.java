@@ -1,7 +1,7 @@
 package io.fangwusha.core.kernels;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /** Float32 vector primitives. Every reduction has a fixed order that does not depend on batch size or thread. */
@@ -31,19 +31,106 @@ public final class VectorMath {
     }
 
     /**
-     * Sum of the lanes in lane order. Not {@code reduceLanes}: its order differs between the JIT intrinsic and
-     * the interpreter's fallback, and results must not depend on whether a method happens to be compiled yet
-     * (a sequence must give the same tokens alone or batched, first request or thousandth).
+     * Sum of the lanes as a fixed pairwise tree: for {@code h = L/2, L/4, .., 1}, {@code t[i] = t[i] + t[i+h]}
+     * ({@code i < h}); the result is {@code t[0]}. Not {@code reduceLanes}: its order differs between the JIT
+     * intrinsic and the interpreter's fallback, and results must not depend on whether a method happens to be
+     * compiled yet (a sequence must give the same tokens alone or batched, first request or thousandth). A tree
+     * rather than a left fold because {@link #sumLanesOf16} computes the same tree for 16 accumulators at once
+     * with 31 vector shuffles and 15 adds, which the batched kernels need.
      */
     public static float sumLanes(FloatVector v) {
-        float[] lanes = LANES.get();
-        v.intoArray(lanes, 0);
-        float s = 0;
-        for (int i = 0; i < lanes.length; i++) s += lanes[i];
-        return s;
+        if (v.species() != F || L > 16) return sumLanesScalar(v.toArray(), 0, v.length());
+        if (L >= 16) v = v.add(v.rearrange(HALF8));
+        if (L >= 8) v = v.add(v.rearrange(HALF4));
+        if (L >= 4) v = v.add(v.rearrange(HALF2));
+        v = v.add(v.rearrange(HALF1));
+        return v.lane(0);
     }
 
-    private static final ThreadLocal<float[]> LANES = ThreadLocal.withInitial(() -> new float[F.length()]);
+    /** {@link #sumLanes}' tree over {@code t[off .. off+n)} ({@code n} a power of two); may overwrite it. */
+    public static float sumLanesScalar(float[] t, int off, int n) {
+        if (n == 16) {
+            float s0 = t[off] + t[off + 8], s1 = t[off + 1] + t[off + 9], s2 = t[off + 2] + t[off + 10], s3 = t[off + 3] + t[off + 11];
+            float s4 = t[off + 4] + t[off + 12], s5 = t[off + 5] + t[off + 13], s6 = t[off + 6] + t[off + 14], s7 = t[off + 7] + t[off + 15];
+            float u0 = s0 + s4, u1 = s1 + s5, u2 = s2 + s6, u3 = s3 + s7;
+            return (u0 + u2) + (u1 + u3);
+        }
+        for (int h = n / 2; h >= 1; h /= 2) {
+            for (int i = 0; i < h; i++) t[off + i] = t[off + i] + t[off + i + h];
+        }
+        return t[off];
+    }
+
+    private static final int L = F.length();
+    private static final VectorShuffle<Float> HALF8 = rotation(8), HALF4 = rotation(4), HALF2 = rotation(2), HALF1 = rotation(1);
+
+    private static VectorShuffle<Float> rotation(int h) {
+        return VectorShuffle.fromOp(F, i -> (i + h) % L);
+    }
+
+    /** Whether {@link #sumLanesOf16} has its vector form here (16-lane float vectors). */
+    public static final boolean SIXTEEN_LANES = L == 16;
+
+    /**
+     * {@code sums[sOff + j] = sumLanes(acc[aOff + 16j .. +16))} for {@code j < 16}, bit for bit, 16-lane vectors
+     * only. Stage {@code h} pairs vectors A, B and, per block of {@code 2h} lanes, adds the low halves of A and B
+     * (side by side) to their high halves: the tree's level {@code h} for two accumulators in one add.
+     */
+    public static void sumLanesOf16(float[] acc, int aOff, float[] sums, int sOff) {
+        FloatVector p0 = stage(acc, aOff, 0, LO8, HI8), p1 = stage(acc, aOff, 2, LO8, HI8);
+        FloatVector p2 = stage(acc, aOff, 4, LO8, HI8), p3 = stage(acc, aOff, 6, LO8, HI8);
+        FloatVector p4 = stage(acc, aOff, 8, LO8, HI8), p5 = stage(acc, aOff, 10, LO8, HI8);
+        FloatVector p6 = stage(acc, aOff, 12, LO8, HI8), p7 = stage(acc, aOff, 14, LO8, HI8);
+        FloatVector q0 = pair(p0, p1, LO4, HI4), q1 = pair(p2, p3, LO4, HI4);
+        FloatVector q2 = pair(p4, p5, LO4, HI4), q3 = pair(p6, p7, LO4, HI4);
+        FloatVector r0 = pair(q0, q1, LO2, HI2), r1 = pair(q2, q3, LO2, HI2);
+        pair(r0, r1, LO1, HI1).rearrange(IN_ORDER).intoArray(sums, sOff);
+    }
+
+    private static FloatVector stage(float[] acc, int aOff, int j, FloatVector lo, FloatVector hi) {
+        return pair(FloatVector.fromArray(F, acc, aOff + 16 * j), FloatVector.fromArray(F, acc, aOff + 16 * j + 16), lo, hi);
+    }
+
+    private static FloatVector pair(FloatVector a, FloatVector b, FloatVector lo, FloatVector hi) {
+        return lo.selectFrom(a, b).add(hi.selectFrom(a, b));
+    }
+
+    /** Index vectors of stage h: lane p of block q takes A[2hq + p] (p < h) or B[2hq + p - h] (index + 16). */
+    private static FloatVector index(int h, boolean high) {
+        float[] idx = new float[L];
+        for (int lane = 0; lane < L; lane++) {
+            int q = lane / (2 * h), p = lane % (2 * h);
+            idx[lane] = (p < h ? 2 * h * q + p : 16 + 2 * h * q + p - h) + (high ? h : 0);
+        }
+        return FloatVector.fromArray(F, idx, 0);
+    }
+
+    private static final FloatVector LO8 = SIXTEEN_LANES ? index(8, false) : null, HI8 = SIXTEEN_LANES ? index(8, true) : null;
+    private static final FloatVector LO4 = SIXTEEN_LANES ? index(4, false) : null, HI4 = SIXTEEN_LANES ? index(4, true) : null;
+    private static final FloatVector LO2 = SIXTEEN_LANES ? index(2, false) : null, HI2 = SIXTEEN_LANES ? index(2, true) : null;
+    private static final FloatVector LO1 = SIXTEEN_LANES ? index(1, false) : null, HI1 = SIXTEEN_LANES ? index(1, true) : null;
+    /** Lane of the final vector that holds accumulator j, found by running the stages on labels. */
+    private static final VectorShuffle<Float> IN_ORDER = SIXTEEN_LANES ? inOrder() : null;
+
+    private static VectorShuffle<Float> inOrder() {
+        int[] label = new int[L * L]; // vector j holds accumulator j in every lane
+        for (int j = 0; j < L; j++) java.util.Arrays.fill(label, j * L, j * L + L, j);
+        int count = L;
+        for (int h = 8; h >= 1; h /= 2) {
+            int[] next = new int[count / 2 * L];
+            for (int m = 0; m < count / 2; m++) {
+                for (int lane = 0; lane < L; lane++) {
+                    int q = lane / (2 * h), p = lane % (2 * h);
+                    next[m * L + lane] = p < h ? label[2 * m * L + 2 * h * q + p] : label[(2 * m + 1) * L + 2 * h * q + p - h];
+                }
+            }
+            label = next;
+            count /= 2;
+        }
+        int[] where = new int[L];
+        for (int lane = 0; lane < L; lane++) where[label[lane]] = lane;
+        return VectorShuffle.fromArray(F, where, 0);
+    }
 
     /** y[yOff+i] += alpha * x[xOff+i]. */
     public static void axpy(float alpha, float[] x, int xOff, float[] y, int yOff, int n) {

@@ -16,7 +16,7 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Every (row, token) result is {@code sum_c w[c] * x[c]} with {@code w[c]} the float32 value that
  * {@link #decodeRow} writes (e.g. {@code (float) q * d} for Q8_0), accumulated in one vector accumulator in column
- * order, then the lanes summed in lane order — the order of {@link PackedTile}. Batches of 4 or more (prefill)
+ * order, then the lanes reduced by {@link io.fangwusha.core.kernels.VectorMath#sumLanes} — the order of {@link PackedTile}. Batches of 4 or more (prefill)
  * decode a panel of rows once into a per-thread float buffer and run the register-blocked tile kernel; smaller
  * batches (decode) use {@link #dot4}, which decodes in registers with 4 rows in flight. Both give bit-identical
  * results, so a token's output does not depend on the batch it is in. Compared with an exact dot product of the

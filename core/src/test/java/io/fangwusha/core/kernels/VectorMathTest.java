@@ -1,0 +1,56 @@
+package io.fangwusha.core.kernels;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.Random;
+import jdk.incubator.vector.FloatVector;
+import org.junit.jupiter.api.Test;
+
+class VectorMathTest {
+    private static final int L = VectorMath.F.length();
+
+    /** The tree written out by hand for the lane counts x86 has: (l0+l8)+(l4+l12) ... as documented. */
+    private static float tree(float[] t, int off, int n) {
+        float[] c = java.util.Arrays.copyOfRange(t, off, off + n);
+        for (int h = n / 2; h >= 1; h /= 2) {
+            for (int i = 0; i < h; i++) c[i] = c[i] + c[i + h];
+        }
+        return c[0];
+    }
+
+    @Test
+    void sumLanesIsTheFixedTreeAndNotTheLeftFold() {
+        Random rnd = new Random(3);
+        boolean differsFromFold = false;
+        for (int trial = 0; trial < 2000; trial++) {
+            float[] v = new float[L];
+            for (int i = 0; i < L; i++) v[i] = (float) (rnd.nextGaussian() * Math.pow(10, rnd.nextInt(7) - 3));
+            float expected = tree(v, 0, L);
+            assertThat(Float.floatToRawIntBits(VectorMath.sumLanes(FloatVector.fromArray(VectorMath.F, v, 0))))
+                    .isEqualTo(Float.floatToRawIntBits(expected));
+            assertThat(Float.floatToRawIntBits(VectorMath.sumLanesScalar(v.clone(), 0, L))).isEqualTo(Float.floatToRawIntBits(expected));
+            float fold = 0;
+            for (float f : v) fold += f;
+            differsFromFold |= fold != expected;
+        }
+        // Guards against a test that could not tell the orders apart.
+        assertThat(differsFromFold).isTrue();
+    }
+
+    @Test
+    void sumLanesOf16EqualsSumLanesPerAccumulatorBitForBit() {
+        if (!VectorMath.SIXTEEN_LANES) return;
+        Random rnd = new Random(4);
+        float[] acc = new float[16 * L + 7];
+        float[] sums = new float[16 + 2];
+        for (int trial = 0; trial < 500; trial++) {
+            for (int i = 0; i < acc.length; i++) acc[i] = (float) (rnd.nextGaussian() * Math.pow(10, rnd.nextInt(9) - 4));
+            int off = trial % 8;
+            VectorMath.sumLanesOf16(acc, off, sums, 1);
+            for (int j = 0; j < 16; j++) {
+                assertThat(Float.floatToRawIntBits(sums[1 + j])).as("accumulator %d", j)
+                        .isEqualTo(Float.floatToRawIntBits(tree(acc, off + 16 * j, 16)));
+            }
+        }
+    }
+}
