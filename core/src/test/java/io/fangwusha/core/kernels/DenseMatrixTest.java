@@ -40,7 +40,7 @@ class DenseMatrixTest {
     void multiplyMatchesFloat64ReferenceAndIsBatchInvariant(DType dtype, int rows, int cols) {
         Stored s = make(dtype, rows, cols, rows * 31L + cols);
         // 5 and 21: the decode kernels' 4x2 blocks with a 4x1 leftover; 37: the packed prefill path, 3 token panels
-        for (int batch : new int[] {5, 21, 37}) check(s, rows, cols, batch);
+        for (int batch : new int[] {5, 10, 21, 37}) check(s, rows, cols, batch);
     }
 
     private static void check(Stored s, int rows, int cols, int batch) {
