@@ -14,6 +14,8 @@ public final class Sampler {
     private float[] work = new float[0];
     private int[] candidates = new int[0];
     private float[] best = new float[0];
+    private float[] probs = new float[0];
+    private long[] keys = new long[0];
 
     public Sampler(SamplingParams params) {
         this.params = params;
@@ -35,11 +37,16 @@ public final class Sampler {
 
         float invT = (float) (1.0 / params.temperature());
         for (int i = 0; i < vocab; i++) s[i] *= invT;
-        int n = topK(s, vocab);
+        boolean allK = params.topK() <= 0 || params.topK() >= vocab;
+        if (allK && params.topP() >= 1.0 && params.minP() <= 0) return drawAll(s, vocab);
+        int n = allK ? candidatesWithoutTopK(s, vocab) : topK(s, vocab);
         n = topP(s, n);
         n = minP(s, n);
         return draw(s, n);
     }
+
+    /** Probability mass (of the whole softmax) of the tokens that {@link #candidatesWithoutTopK} left out. */
+    private double outsideMass;
 
     /** HF RepetitionPenaltyLogitsProcessor: a penalised logit is divided by p when positive, multiplied when not. */
     private void applyRepetitionPenalty(float[] s, TokenHistory h) {
@@ -65,12 +72,69 @@ public final class Sampler {
      * test), and leaves their ids in {@code candidates[0..n)} sorted by logit descending.
      */
     private int topK(float[] s, int vocab) {
-        int k = params.topK() <= 0 ? vocab : Math.min(params.topK(), vocab);
-        float threshold = k < vocab ? kthLargest(s, vocab, k) : Float.NEGATIVE_INFINITY;
+        int k = Math.min(params.topK(), vocab);
+        float threshold = kthLargest(s, vocab, k);
         int n = 0;
         for (int i = 0; i < vocab; i++) if (s[i] >= threshold && s[i] != Float.NEGATIVE_INFINITY) candidates[n++] = i;
         sortByLogitDescending(s, n);
+        outsideMass = 0;
         return n;
+    }
+
+    /**
+     * Without top-k, sorting the whole vocabulary for top-p or min-p is the cost of a token (40 ms for 151,936
+     * ids). Tokens that cannot survive are left out first: for top-p, every token below probability
+     * {@code (1 - top_p) / n} — together they weigh less than {@code 1 - top_p}, and being the least likely they
+     * are exactly the first ones HF's ascending cumulative sum drops; their mass is kept in {@link #outsideMass} so
+     * top-p still sees the whole distribution. For min-p alone, every token below {@code min_p} times the top
+     * probability (a logit threshold, as the ratio does not depend on the normalisation).
+     */
+    private int candidatesWithoutTopK(float[] s, int vocab) {
+        float max = Float.NEGATIVE_INFINITY;
+        int finite = 0;
+        for (int i = 0; i < vocab; i++) {
+            if (s[i] > max) max = s[i];
+            if (s[i] != Float.NEGATIVE_INFINITY) finite++;
+        }
+        double floor;
+        if (params.topP() < 1.0) {
+            double z = 0;
+            for (int i = 0; i < vocab; i++) z += Math.exp(s[i] - max);
+            floor = max + Math.log((1 - params.topP()) / finite * z);
+        } else {
+            floor = max + Math.log(params.minP());
+        }
+        int n = 0;
+        double inside = 0, all = 0;
+        for (int i = 0; i < vocab; i++) {
+            if (s[i] == Float.NEGATIVE_INFINITY) continue;
+            double e = Math.exp(s[i] - max);
+            all += e;
+            if (s[i] >= floor) {
+                candidates[n++] = i;
+                inside += e;
+            }
+        }
+        sortByLogitDescending(s, n);
+        outsideMass = params.topP() < 1.0 ? (all - inside) / all : 0;
+        return n;
+    }
+
+    /** No filter: a draw from the softmax of the whole vocabulary, walked in id order (nothing to sort). */
+    private int drawAll(float[] s, int vocab) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (int i = 0; i < vocab; i++) if (s[i] > max) max = s[i];
+        double sum = 0;
+        for (int i = 0; i < vocab; i++) sum += Math.exp(s[i] - max);
+        double u = rng.nextDouble() * sum, acc = 0;
+        int last = 0;
+        for (int i = 0; i < vocab; i++) {
+            if (s[i] == Float.NEGATIVE_INFINITY) continue;
+            acc += Math.exp(s[i] - max);
+            last = i;
+            if (u < acc) return i;
+        }
+        return last;
     }
 
     /**
@@ -82,7 +146,10 @@ public final class Sampler {
         double p = params.topP();
         if (p >= 1.0 || n <= 1) return n;
         float[] probs = softmax(s, n);
-        float cumulative = 0;
+        // Over the whole distribution: the candidates' share, plus what was left out before sorting.
+        float share = (float) (1 - outsideMass);
+        for (int j = 0; j < n; j++) probs[j] *= share;
+        float cumulative = (float) outsideMass;
         float cut = (float) (1 - p);
         int keep = n;
         // walk from the least likely end, summing in float32 as torch.cumsum does on float32 probabilities
@@ -118,7 +185,8 @@ public final class Sampler {
 
     /** Softmax over the first n candidates (sorted descending, so the max is first). */
     private float[] softmax(float[] s, int n) {
-        float[] probs = new float[n];
+        if (probs.length < n) probs = new float[n];
+        float[] probs = this.probs;
         float max = s[candidates[0]];
         double sum = 0;
         for (int j = 0; j < n; j++) {
@@ -130,15 +198,16 @@ public final class Sampler {
         return probs;
     }
 
+    /** Descending by logit, ties by lower id first, as one primitive sort of (inverted logit bits, id) keys. */
     private void sortByLogitDescending(float[] s, int n) {
-        Integer[] boxed = new Integer[n];
-        for (int j = 0; j < n; j++) boxed[j] = candidates[j];
-        // descending by logit, ties by lower id first (stable and reproducible)
-        Arrays.sort(boxed, (a, b) -> {
-            int c = Float.compare(s[b], s[a]);
-            return c != 0 ? c : Integer.compare(a, b);
-        });
-        for (int j = 0; j < n; j++) candidates[j] = boxed[j];
+        if (keys.length < n) keys = new long[n];
+        for (int j = 0; j < n; j++) {
+            int bits = Float.floatToIntBits(s[candidates[j]]);
+            int ascending = bits ^ ((bits >> 31) & 0x7fffffff); // orders like the floats, as signed ints
+            keys[j] = (long) ~ascending << 32 | candidates[j];
+        }
+        Arrays.sort(keys, 0, n);
+        for (int j = 0; j < n; j++) candidates[j] = (int) keys[j];
     }
 
     /**

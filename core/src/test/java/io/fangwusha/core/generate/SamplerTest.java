@@ -57,6 +57,24 @@ class SamplerTest {
     }
 
     @Test
+    void topPWithoutTopKSeesTheWholeDistributionOfALargeVocabulary() {
+        // 10 tokens of 0.09 and 990 of 0.1/990: the path that leaves unlikely tokens out before sorting must still
+        // count their mass. top_p 0.85: the ascending cumulative mass of the small ones is 0.1 <= 0.15, the first
+        // 0.09 brings it to 0.19 > 0.15, so exactly the 10 large tokens stay.
+        float[] l = new float[1000];
+        for (int i = 0; i < l.length; i++) l[i] = (float) Math.log(i % 100 == 7 ? 0.09 : 0.1 / 990);
+        assertThat(draws(l, params(1, 0, 0.85, 0, 1), 3000).keySet()).allMatch(id -> id % 100 == 7).hasSize(10);
+        // top_p 0.95: only 0.05 of the small tokens' 0.1 may go, so about half of them stay and get drawn
+        Map<Integer, Integer> wide = draws(l, params(1, 0, 0.95, 0, 1), 6000);
+        int small = wide.entrySet().stream().filter(e -> e.getKey() % 100 != 7).mapToInt(Map.Entry::getValue).sum();
+        assertThat(small).isBetween(150, 500); // expected 6000 * 0.05 / 0.95 = 316
+        // no filter at all: every token can come, drawn from the full softmax
+        Map<Integer, Integer> all = draws(l, params(1, 0, 1, 0, 1), 6000);
+        int smallAll = all.entrySet().stream().filter(e -> e.getKey() % 100 != 7).mapToInt(Map.Entry::getValue).sum();
+        assertThat(smallAll).isBetween(450, 750); // expected 600
+    }
+
+    @Test
     void minPDropsTokensBelowAFractionOfTheTopProbability() {
         float[] l = {(float) Math.log(0.5), (float) Math.log(0.3), (float) Math.log(0.15), (float) Math.log(0.05)};
         // threshold 0.4 * 0.5 = 0.2: keeps 0.5 and 0.3
