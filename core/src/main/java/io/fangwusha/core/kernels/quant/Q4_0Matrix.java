@@ -23,17 +23,7 @@ final class Q4_0Matrix extends BlockMatrix {
         super(t, DType.Q4_0);
     }
 
-    /**
-     * Elements {@code 16h .. 16h+16} of a block whose 16 quant bytes, sign-extended to ints, are {@code qi};
-     * dequantised exactly as {@link #decodeRow} does. Nibbles are split in int lanes: x86 has no byte shift, and
-     * {@code (v >> 4) & 15} of a sign-extended byte is still its high nibble.
-     */
-    private static FloatVector w16(IntVector qi, int h, float d) {
-        IntVector n = (h == 0 ? qi : qi.lanewise(VectorOperators.ASHR, 4)).and(15).sub(8);
-        return ((FloatVector) n.convertShape(VectorOperators.I2F, F, 0)).mul(d);
-    }
-
-    /** As {@link #w16}, for vector lengths other than 16: part {@code p} of the byte-lane decode. */
+    /** Elements {@code 16h + pL ..} of a block (vector lengths other than 16), dequantised as {@link #decodeRow} does. */
     private static FloatVector w(ByteVector q, int h, int p, float d) {
         ByteVector n = (h == 0 ? q.and((byte) 0x0F) : q.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F)).sub((byte) 8);
         return ((FloatVector) n.convertShape(VectorOperators.B2F, F, p)).mul(d);
@@ -45,26 +35,40 @@ final class Q4_0Matrix extends BlockMatrix {
             dot4Parts(r, x, xOff, out, o);
             return;
         }
-        dot2(r, x, xOff, out, o);
-        dot2(r + 2, x, xOff, out, o + 2);
+        dot4Lut(r, x, xOff, out, o);
     }
 
-    /** Two rows in flight: few enough live values that C2 keeps every offset in a register. */
-    private void dot2(int r, float[] x, int xOff, float[] out, int o) {
-        long r0 = r * rowBytes, r1 = r0 + rowBytes;
-        FloatVector a0 = FloatVector.zero(F), a1 = a0;
+    /**
+     * 4 rows in flight. Per block, the 16 values a nibble can stand for, {@code (k - 8) * d}, form one vector, and
+     * each half-block's nibbles index it with one lane permute (the index wraps modulo 16, so neither a mask nor
+     * the {@code - 8} nor an int-to-float conversion is needed): 3072x1024, 1 thread, 16.3-17.6 -> 21-22 GFLOP/s.
+     * The values are exactly {@link #decodeRow}'s, so the order and the results are unchanged.
+     */
+    private void dot4Lut(int r, float[] x, int xOff, float[] out, int o) {
+        long r0 = r * rowBytes, r1 = r0 + rowBytes, r2 = r1 + rowBytes, r3 = r2 + rowBytes;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         for (long bo = 0; bo < rowBytes; bo += 18, xOff += 32) {
-            float d0 = f16(data, r0 + bo), d1 = f16(data, r1 + bo);
-            IntVector q0 = ints(r0 + bo), q1 = ints(r1 + bo);
-            for (int h = 0; h < 2; h++) {
-                FloatVector xv = FloatVector.fromArray(F, x, xOff + 16 * h);
-                a0 = w16(q0, h, d0).fma(xv, a0);
-                a1 = w16(q1, h, d1).fma(xv, a1);
-            }
+            FloatVector lo = FloatVector.fromArray(F, x, xOff), hi = FloatVector.fromArray(F, x, xOff + 16);
+            IntVector t = LEVELS.mul(f16(data, r0 + bo)).reinterpretAsInts(), q = ints(r0 + bo);
+            a0 = q.lanewise(VectorOperators.ASHR, 4).selectFrom(t).reinterpretAsFloats().fma(hi, q.selectFrom(t).reinterpretAsFloats().fma(lo, a0));
+            t = LEVELS.mul(f16(data, r1 + bo)).reinterpretAsInts();
+            q = ints(r1 + bo);
+            a1 = q.lanewise(VectorOperators.ASHR, 4).selectFrom(t).reinterpretAsFloats().fma(hi, q.selectFrom(t).reinterpretAsFloats().fma(lo, a1));
+            t = LEVELS.mul(f16(data, r2 + bo)).reinterpretAsInts();
+            q = ints(r2 + bo);
+            a2 = q.lanewise(VectorOperators.ASHR, 4).selectFrom(t).reinterpretAsFloats().fma(hi, q.selectFrom(t).reinterpretAsFloats().fma(lo, a2));
+            t = LEVELS.mul(f16(data, r3 + bo)).reinterpretAsInts();
+            q = ints(r3 + bo);
+            a3 = q.lanewise(VectorOperators.ASHR, 4).selectFrom(t).reinterpretAsFloats().fma(hi, q.selectFrom(t).reinterpretAsFloats().fma(lo, a3));
         }
         out[o] = VectorMath.sumLanes(a0);
         out[o + 1] = VectorMath.sumLanes(a1);
+        out[o + 2] = VectorMath.sumLanes(a2);
+        out[o + 3] = VectorMath.sumLanes(a3);
     }
+
+    /** {@code k - 8} for {@code k < 16}: a nibble's value before scaling (16-lane vectors only). */
+    private static final FloatVector LEVELS = L == 16 ? FloatVector.fromArray(F, new float[] {-8, -7, -6, -5, -4, -3, -2, -1, 0, 1, 2, 3, 4, 5, 6, 7}, 0) : null;
 
     private IntVector ints(long blockOff) {
         return (IntVector) ByteVector.fromMemorySegment(B, data, blockOff + 2, LE).convertShape(VectorOperators.B2I, I16, 0);
