@@ -6,7 +6,9 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
+import io.fangwusha.core.kernels.VectorMath;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -47,6 +49,75 @@ final class Q4_KMatrix extends BlockMatrix {
     private static int u8(MemorySegment seg, long off) {
         return seg.get(ValueLayout.JAVA_BYTE, off) & 0xFF;
     }
+
+    @Override
+    void dot4(int r, float[] x, int xOff, float[] out, int o) {
+        if (L != 16) {
+            super.dot4(r, x, xOff, out, o);
+            return;
+        }
+        dot2(r, x, xOff, out, o);
+        dot2(r + 2, x, xOff, out, o + 2);
+    }
+
+    /**
+     * Two rows decoded in registers. A sub-block's 16 possible values {@code d*sc*k - dmin*m} ({@code k < 16}) form
+     * one vector, computed with {@link #decodeRow}'s two roundings, and the nibbles index it with one lane permute
+     * (indices wrap modulo 16, so the high nibble needs only a shift). Column order and values are
+     * {@link #decodeRow}'s, so results equal the batched path's bit for bit.
+     */
+    private void dot2(int r, float[] x, int xOff, float[] out, int o) {
+        long r0 = r * rowBytes, r1 = r0 + rowBytes;
+        float[] f = FACTORS.get();
+        FloatVector a0 = FloatVector.zero(F), a1 = a0;
+        for (long sb = 0; sb < rowBytes; sb += 144, xOff += 256) {
+            factors(r0 + sb, f, 0);
+            factors(r1 + sb, f, 16);
+            for (int j = 0; j < 4; j++) {
+                int xj = xOff + 64 * j;
+                long q0 = r0 + sb + 16 + 32 * j, q1 = r1 + sb + 16 + 32 * j;
+                FloatVector x0 = FloatVector.fromArray(F, x, xj), x1 = FloatVector.fromArray(F, x, xj + 16);
+                FloatVector x2 = FloatVector.fromArray(F, x, xj + 32), x3 = FloatVector.fromArray(F, x, xj + 48);
+                IntVector lo = K16.mul(f[2 * j]).sub(f[8 + 2 * j]).reinterpretAsInts();
+                IntVector hi = K16.mul(f[2 * j + 1]).sub(f[8 + 2 * j + 1]).reinterpretAsInts();
+                IntVector qa = ints(q0), qb = ints(q0 + 16);
+                a0 = qa.selectFrom(lo).reinterpretAsFloats().fma(x0, a0);
+                a0 = qb.selectFrom(lo).reinterpretAsFloats().fma(x1, a0);
+                a0 = qa.lanewise(VectorOperators.ASHR, 4).selectFrom(hi).reinterpretAsFloats().fma(x2, a0);
+                a0 = qb.lanewise(VectorOperators.ASHR, 4).selectFrom(hi).reinterpretAsFloats().fma(x3, a0);
+                lo = K16.mul(f[16 + 2 * j]).sub(f[24 + 2 * j]).reinterpretAsInts();
+                hi = K16.mul(f[16 + 2 * j + 1]).sub(f[24 + 2 * j + 1]).reinterpretAsInts();
+                qa = ints(q1);
+                qb = ints(q1 + 16);
+                a1 = qa.selectFrom(lo).reinterpretAsFloats().fma(x0, a1);
+                a1 = qb.selectFrom(lo).reinterpretAsFloats().fma(x1, a1);
+                a1 = qa.lanewise(VectorOperators.ASHR, 4).selectFrom(hi).reinterpretAsFloats().fma(x2, a1);
+                a1 = qb.lanewise(VectorOperators.ASHR, 4).selectFrom(hi).reinterpretAsFloats().fma(x3, a1);
+            }
+        }
+        out[o] = VectorMath.sumLanes(a0);
+        out[o + 1] = VectorMath.sumLanes(a1);
+    }
+
+    private static final ThreadLocal<float[]> FACTORS = ThreadLocal.withInitial(() -> new float[32]);
+
+    /** {@code f[off + s] = d * sc[s]}, {@code f[off + 8 + s] = dmin * m[s]} for the 8 sub-blocks, as decodeRow computes them. */
+    private void factors(long sb, float[] f, int off) {
+        float d = f16(data, sb), dmin = f16(data, sb + 2);
+        for (int s = 0; s < 8; s++) {
+            int sm = scaleMin(data, sb + 4, s);
+            f[off + s] = d * (sm & 0xFF);
+            f[off + 8 + s] = dmin * (sm >> 8);
+        }
+    }
+
+    private IntVector ints(long off) {
+        return (IntVector) ByteVector.fromMemorySegment(B, data, off, LE).convertShape(VectorOperators.B2I, I16, 0);
+    }
+
+    private static final VectorSpecies<Integer> I16 = IntVector.SPECIES_512;
+    /** {@code k} for {@code k < 16} (16-lane vectors only). */
+    private static final FloatVector K16 = L == 16 ? FloatVector.fromArray(F, new float[] {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}, 0) : null;
 
     @Override
     void decodeRow(long rowOffset, float[] dst, int off) {
