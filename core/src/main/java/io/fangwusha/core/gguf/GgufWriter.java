@@ -115,7 +115,8 @@ public final class GgufWriter {
         o.pad(alignment);
         for (int i = 0; i < tensors.size(); i++) {
             Pending t = tensors.get(i);
-            try (Arena arena = Arena.ofConfined()) {
+            // Shared: producers may fill the segment from several threads (parallel quantisation).
+            try (Arena arena = Arena.ofShared()) {
                 MemorySegment data = t.bytes.produce(arena);
                 if (data.byteSize() != size(t)) {
                     throw new FangwushaException(fileName + ": tensor '" + t.name + "' has " + data.byteSize()

@@ -9,6 +9,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import java.util.stream.LongStream;
 
 /** Converts a tensor to another storage type off-heap, row by row (for {@code --quant} at load time and export). */
 public final class QuantizedMatrix {
@@ -33,21 +34,35 @@ public final class QuantizedMatrix {
         }
         long rowBytes = target.bytesFor(cols);
         MemorySegment out = arena.allocate(rowBytes * rows, 64);
-        float[] row = new float[cols];
         RowReader reader = RowReader.of(src, cols);
-        for (long r = 0; r < rows; r++) {
-            reader.read(r, row);
-            long o = r * rowBytes;
-            switch (target) {
-                case Q8_0 -> Quantizer.quantizeRowQ8_0(row, 0, cols, out, o);
-                case Q4_0 -> Quantizer.quantizeRowQ4_0(row, 0, cols, out, o);
-                case F32 -> MemorySegment.copy(row, 0, out, F32, o, cols);
-                case F16 -> { for (int c = 0; c < cols; c++) out.set(I16, o + 2L * c, Float.floatToFloat16(row[c])); }
-                case BF16 -> { for (int c = 0; c < cols; c++) out.set(I16, o + 2L * c, Quantizer.toBf16(row[c])); }
-                default -> throw new IllegalStateException(target.name());
+        // Rows are independent and each lands at a fixed offset, so chunks run on all cores (the common pool: a
+        // one-off job at load or export time) and the bytes are the same as a sequential pass — unless a segment
+        // is confined to this thread (a caller's confined arena).
+        long chunks = (rows + CHUNK_ROWS - 1) / CHUNK_ROWS;
+        Thread other = Thread.ofVirtual().unstarted(() -> {});
+        LongStream all = LongStream.range(0, chunks);
+        if (out.isAccessibleBy(other) && src.data().isAccessibleBy(other)) all = all.parallel();
+        all.forEach(ch -> {
+            float[] row = new float[cols];
+            for (long r = ch * CHUNK_ROWS; r < Math.min(rows, (ch + 1) * CHUNK_ROWS); r++) {
+                reader.read(r, row);
+                encodeRow(row, cols, target, out, r * rowBytes);
             }
-        }
+        });
         return new Tensor(src.name(), target, src.shape().clone(), out);
+    }
+
+    private static final long CHUNK_ROWS = 64;
+
+    private static void encodeRow(float[] row, int cols, DType target, MemorySegment out, long o) {
+        switch (target) {
+            case Q8_0 -> Quantizer.quantizeRowQ8_0(row, 0, cols, out, o);
+            case Q4_0 -> Quantizer.quantizeRowQ4_0(row, 0, cols, out, o);
+            case F32 -> MemorySegment.copy(row, 0, out, F32, o, cols);
+            case F16 -> { for (int c = 0; c < cols; c++) out.set(I16, o + 2L * c, Float.floatToFloat16(row[c])); }
+            case BF16 -> { for (int c = 0; c < cols; c++) out.set(I16, o + 2L * c, Quantizer.toBf16(row[c])); }
+            default -> throw new IllegalStateException(target.name());
+        }
     }
 
     /** Decodes rows of a stored tensor to float32. */

@@ -139,11 +139,13 @@ class GgufFixtureTest {
         }
     }
 
-    @Test
-    void ourQ8_0QuantizerReproducesLlamaCppBytes() {
+    /** Both the parallel path (a shared arena) and the sequential one (confined) must give llama.cpp's bytes. */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(booleans = {true, false})
+    void ourQ8_0QuantizerReproducesLlamaCppBytes(boolean shared) {
         WeightStore store = gguf.weights();
         int checked = 0;
-        try (Arena a = Arena.ofConfined()) {
+        try (Arena a = shared ? Arena.ofShared() : Arena.ofConfined()) {
             for (Tensor o : originals.values()) {
                 Tensor g = store.tensor(o.name());
                 if (g.dtype() != DType.Q8_0) continue;
