@@ -20,58 +20,40 @@ final class Attention {
      * @param firstHead first of {@code count} consecutive query heads, all in the group of one KV head
      * @param out       head {@code h} written at {@code out[oOff + h*headDim]}
      * @param scores    scratch of at least {@code count * (position + 1)} floats
+     * @param row       scratch of {@code headDim} floats (a 16-bit cache's row widened to float32)
      */
     static void heads(float[] q, int qOff, int firstHead, int count, KvCache cache, int layer, int position, int kvHeads,
-                      int group, int headDim, float scale, float[] scores, float[] out, int oOff) {
+                      int group, int headDim, float scale, float[] scores, float[] row, float[] out, int oOff) {
         int kvHead = firstHead / group;
         if ((firstHead + count - 1) / group != kvHead) throw new IllegalArgumentException("heads span two KV heads");
         int kvDim = kvHeads * headDim;
         int n = position + 1;
         int qo = qOff + firstHead * headDim;
         int kv = kvHead * headDim;
-        // one branch per call on the cache type; the loops inside are the same for every type
-        switch (cache.type()) {
-            case F32 -> {
-                float[] keys = cache.keys[layer];
-                for (int t = 0; t < n; t++) {
-                    for (int j = 0; j < count; j++) scores[j * n + t] = VectorMath.dot(q, qo + j * headDim, keys, t * kvDim + kv, headDim) * scale;
-                }
-            }
-            case F16 -> {
-                short[] keys = cache.keys16[layer];
-                for (int t = 0; t < n; t++) {
-                    for (int j = 0; j < count; j++) scores[j * n + t] = HalfVectors.dotF16(q, qo + j * headDim, keys, t * kvDim + kv, headDim) * scale;
-                }
-            }
-            case BF16 -> {
-                short[] keys = cache.keys16[layer];
-                for (int t = 0; t < n; t++) {
-                    for (int j = 0; j < count; j++) scores[j * n + t] = HalfVectors.dotBf16(q, qo + j * headDim, keys, t * kvDim + kv, headDim) * scale;
-                }
-            }
+        // The cache type is read once per call (the per-row branches below always go the same way). A 16-bit row
+        // is widened once into {@code row}, for all {@code count} heads, and then used exactly like a float32 row,
+        // so the arithmetic is the float32 path's.
+        KvCacheType type = cache.type();
+        float[] keys = type == KvCacheType.F32 ? cache.keys[layer] : row;
+        short[] keys16 = type == KvCacheType.F32 ? null : cache.keys16[layer];
+        for (int t = 0; t < n; t++) {
+            int at = t * kvDim + kv;
+            if (type == KvCacheType.F16) HalfVectors.widenF16(keys16, at, row, 0, headDim);
+            else if (type == KvCacheType.BF16) HalfVectors.widenBf16(keys16, at, row, 0, headDim);
+            int kOff = type == KvCacheType.F32 ? at : 0;
+            for (int j = 0; j < count; j++) scores[j * n + t] = VectorMath.dot(q, qo + j * headDim, keys, kOff, headDim) * scale;
         }
         for (int j = 0; j < count; j++) softmax(scores, j * n, n);
         int oo = oOff + firstHead * headDim;
         java.util.Arrays.fill(out, oo, oo + count * headDim, 0f);
-        switch (cache.type()) {
-            case F32 -> {
-                float[] values = cache.values[layer];
-                for (int t = 0; t < n; t++) {
-                    for (int j = 0; j < count; j++) VectorMath.axpy(scores[j * n + t], values, t * kvDim + kv, out, oo + j * headDim, headDim);
-                }
-            }
-            case F16 -> {
-                short[] values = cache.values16[layer];
-                for (int t = 0; t < n; t++) {
-                    for (int j = 0; j < count; j++) HalfVectors.axpyF16(scores[j * n + t], values, t * kvDim + kv, out, oo + j * headDim, headDim);
-                }
-            }
-            case BF16 -> {
-                short[] values = cache.values16[layer];
-                for (int t = 0; t < n; t++) {
-                    for (int j = 0; j < count; j++) HalfVectors.axpyBf16(scores[j * n + t], values, t * kvDim + kv, out, oo + j * headDim, headDim);
-                }
-            }
+        float[] values = type == KvCacheType.F32 ? cache.values[layer] : row;
+        short[] values16 = type == KvCacheType.F32 ? null : cache.values16[layer];
+        for (int t = 0; t < n; t++) {
+            int at = t * kvDim + kv;
+            if (type == KvCacheType.F16) HalfVectors.widenF16(values16, at, row, 0, headDim);
+            else if (type == KvCacheType.BF16) HalfVectors.widenBf16(values16, at, row, 0, headDim);
+            int vOff = type == KvCacheType.F32 ? at : 0;
+            for (int j = 0; j < count; j++) VectorMath.axpy(scores[j * n + t], values, vOff, out, oo + j * headDim, headDim);
         }
     }
 

@@ -46,7 +46,7 @@ class AttentionTest {
         float[] out = new float[heads * HEAD_DIM];
         float[] scores = new float[GROUP * POSITIONS];
         for (int h = 0; h < heads; h += perCall) {
-            Attention.heads(q, 0, h, perCall, c, 1, position, KV_HEADS, GROUP, HEAD_DIM, 0.158f, scores, out, 0);
+            Attention.heads(q, 0, h, perCall, c, 1, position, KV_HEADS, GROUP, HEAD_DIM, 0.158f, scores, new float[HEAD_DIM], out, 0);
         }
         return out;
     }
