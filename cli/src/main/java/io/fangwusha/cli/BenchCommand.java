@@ -83,12 +83,13 @@ final class BenchCommand implements Callable<Integer> {
             Stats p = Stats.of(promptTokens, pp), g = Stats.of(genTokens, tg);
             long rss = peakRssBytes();
             String weightType = model.weights().layers()[0].q().dtype().name();
+            String kvType = model.kvCacheType().label();
             if (json) {
-                System.out.printf(Locale.ROOT, "{\"model\": \"%s\", \"weight_type\": \"%s\", \"threads\": %d, \"pp\": %s, \"tg\": %s, \"load_seconds\": %.3f, \"peak_rss_bytes\": %d}%n",
-                        lm.source().toString().replace("\\", "\\\\").replace("\"", "\\\""), weightType, model.pool().threads(), p.json(), g.json(), loadSeconds, rss);
+                System.out.printf(Locale.ROOT, "{\"model\": \"%s\", \"weight_type\": \"%s\", \"kv_type\": \"%s\", \"threads\": %d, \"pp\": %s, \"tg\": %s, \"load_seconds\": %.3f, \"peak_rss_bytes\": %d}%n",
+                        lm.source().toString().replace("\\", "\\\\").replace("\"", "\\\""), weightType, kvType, model.pool().threads(), p.json(), g.json(), loadSeconds, rss);
             } else {
-                System.out.printf(Locale.ROOT, "model %s  weights %s  threads %d  load %.2f s  peak RSS %.2f GiB%n",
-                        lm.source(), weightType, model.pool().threads(), loadSeconds, rss / (double) (1L << 30));
+                System.out.printf(Locale.ROOT, "model %s  weights %s  kv %s  threads %d  load %.2f s  peak RSS %.2f GiB%n",
+                        lm.source(), weightType, kvType, model.pool().threads(), loadSeconds, rss / (double) (1L << 30));
                 System.out.printf(Locale.ROOT, "pp%d  %8.2f ± %.2f tok/s%n", promptTokens, p.mean(), p.stddev());
                 System.out.printf(Locale.ROOT, "tg%d  %8.2f ± %.2f tok/s%n", genTokens, g.mean(), g.stddev());
             }

@@ -3,6 +3,7 @@ package io.fangwusha.cli;
 import io.fangwusha.core.LanguageModel;
 import io.fangwusha.core.LoadOptions;
 import io.fangwusha.core.kernels.ThreadPool;
+import io.fangwusha.core.model.KvCacheType;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
@@ -17,8 +18,12 @@ final class ModelOptions {
     @Option(names = "--quant", paramLabel = "TYPE", description = "Quantise weights on load: q8_0 or q4_0.")
     String quant;
 
+    @Option(names = "--kv-type", paramLabel = "TYPE", defaultValue = "f32",
+            description = "KV cache element type: f32 (exact, default), f16 or bf16 (half the memory).")
+    String kvType;
+
     LoadOptions loadOptions() {
-        return new LoadOptions(threads != null ? threads : ThreadPool.defaultThreads(), quant);
+        return new LoadOptions(threads != null ? threads : ThreadPool.defaultThreads(), quant, KvCacheType.parse(kvType));
     }
 
     LanguageModel load() {

@@ -128,7 +128,8 @@ public final class LanguageModel implements AutoCloseable {
     /**
      * Loads a Hugging Face checkpoint directory (config.json, safetensors, tokenizer.json) or a GGUF file. Weights
      * stay memory-mapped; nothing is copied to the heap. {@code options.quant()} re-quantises float matrices
-     * off-heap at load time (as {@code llama-quantize} would, without writing a file).
+     * off-heap at load time (as {@code llama-quantize} would, without writing a file); {@code options.kvType()}
+     * is the element type of the KV caches the model creates.
      */
     public static LanguageModel load(Path path, LoadOptions options) {
         if (!Files.exists(path)) throw new FangwushaException(path + ": no such file or directory");
@@ -162,7 +163,7 @@ public final class LanguageModel implements AutoCloseable {
             resources.add(arena::close);
             ThreadPool pool = new ThreadPool(options.threads());
             resources.add(pool);
-            Qwen3Model model = Qwen3Model.load(config, store, MatrixFactory.requantizing(options.quant(), arena), pool);
+            Qwen3Model model = Qwen3Model.load(config, store, MatrixFactory.requantizing(options.quant(), arena), pool, options.kvType());
             return new LanguageModel(model, tokenizer, defaults, template, path, () -> closeAll(resources));
         } catch (RuntimeException | Error e) {
             closeAll(resources);

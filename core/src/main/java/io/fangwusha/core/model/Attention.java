@@ -1,43 +1,73 @@
 package io.fangwusha.core.model;
 
+import io.fangwusha.core.kernels.HalfVectors;
 import io.fangwusha.core.kernels.VectorMath;
 
 /**
- * Causal grouped-query attention of one query head over one sequence's cache: scores scaled by 1/sqrt(head_dim),
+ * Causal grouped-query attention of query heads over one sequence's cache: scores scaled by 1/sqrt(head_dim),
  * softmax in float32 with the maximum subtracted, then the weighted sum of values.
+ *
+ * <p>One call serves {@code count} query heads that share one KV head: each key and value row is read from memory
+ * once and used by all of them while it is in L1. Every head's arithmetic is exactly that of a call for it alone
+ * (same dot products, same max, same exp sum, same order of accumulation over positions), so how heads are grouped
+ * into calls never changes a result.
  */
 final class Attention {
     private Attention() {}
 
     /**
-     * @param q       query vectors, head {@code head} at {@code q[qOff + head*headDim]}
-     * @param out     written at {@code out[oOff + head*headDim]}
-     * @param scores  scratch of at least {@code position + 1} floats
+     * @param q         query vectors, head {@code h} at {@code q[qOff + h*headDim]}
+     * @param firstHead first of {@code count} consecutive query heads, all in the group of one KV head
+     * @param out       head {@code h} written at {@code out[oOff + h*headDim]}
+     * @param scores    scratch of at least {@code count * (position + 1)} floats
+     * @param row       scratch of {@code headDim} floats (a 16-bit cache's row widened to float32)
      */
-    static void head(float[] q, int qOff, int head, KvCache cache, int layer, int position, int kvHeads, int group,
-                     int headDim, float scale, float[] scores, float[] out, int oOff) {
-        int kvHead = head / group;
+    static void heads(float[] q, int qOff, int firstHead, int count, KvCache cache, int layer, int position, int kvHeads,
+                      int group, int headDim, float scale, float[] scores, float[] row, float[] out, int oOff) {
+        int kvHead = firstHead / group;
+        if ((firstHead + count - 1) / group != kvHead) throw new IllegalArgumentException("heads span two KV heads");
         int kvDim = kvHeads * headDim;
-        float[] keys = cache.keys[layer];
-        float[] values = cache.values[layer];
-        int qo = qOff + head * headDim;
-        float max = Float.NEGATIVE_INFINITY;
-        for (int t = 0; t <= position; t++) {
-            float s = VectorMath.dot(q, qo, keys, t * kvDim + kvHead * headDim, headDim) * scale;
-            scores[t] = s;
-            if (s > max) max = s;
+        int n = position + 1;
+        int qo = qOff + firstHead * headDim;
+        int kv = kvHead * headDim;
+        // The cache type is read once per call (the per-row branches below always go the same way). A 16-bit row
+        // is widened once into {@code row}, for all {@code count} heads, and then used exactly like a float32 row,
+        // so the arithmetic is the float32 path's.
+        KvCacheType type = cache.type();
+        float[] keys = type == KvCacheType.F32 ? cache.keys[layer] : row;
+        short[] keys16 = type == KvCacheType.F32 ? null : cache.keys16[layer];
+        for (int t = 0; t < n; t++) {
+            int at = t * kvDim + kv;
+            if (type == KvCacheType.F16) HalfVectors.widenF16(keys16, at, row, 0, headDim);
+            else if (type == KvCacheType.BF16) HalfVectors.widenBf16(keys16, at, row, 0, headDim);
+            int kOff = type == KvCacheType.F32 ? at : 0;
+            for (int j = 0; j < count; j++) scores[j * n + t] = VectorMath.dot(q, qo + j * headDim, keys, kOff, headDim) * scale;
         }
+        for (int j = 0; j < count; j++) softmax(scores, j * n, n);
+        int oo = oOff + firstHead * headDim;
+        java.util.Arrays.fill(out, oo, oo + count * headDim, 0f);
+        float[] values = type == KvCacheType.F32 ? cache.values[layer] : row;
+        short[] values16 = type == KvCacheType.F32 ? null : cache.values16[layer];
+        for (int t = 0; t < n; t++) {
+            int at = t * kvDim + kv;
+            if (type == KvCacheType.F16) HalfVectors.widenF16(values16, at, row, 0, headDim);
+            else if (type == KvCacheType.BF16) HalfVectors.widenBf16(values16, at, row, 0, headDim);
+            int vOff = type == KvCacheType.F32 ? at : 0;
+            for (int j = 0; j < count; j++) VectorMath.axpy(scores[j * n + t], values, vOff, out, oo + j * headDim, headDim);
+        }
+    }
+
+    /** s[off..off+n) := exp(s - max) / sum, the weights applied to the values (one rounding: e * (1/sum)). */
+    private static void softmax(float[] s, int off, int n) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (int t = off; t < off + n; t++) if (s[t] > max) max = s[t];
         float sum = 0;
-        for (int t = 0; t <= position; t++) {
-            float e = (float) Math.exp(scores[t] - max);
-            scores[t] = e;
+        for (int t = off; t < off + n; t++) {
+            float e = (float) Math.exp(s[t] - max);
+            s[t] = e;
             sum += e;
         }
-        int oo = oOff + head * headDim;
-        java.util.Arrays.fill(out, oo, oo + headDim, 0f);
         float inv = 1f / sum;
-        for (int t = 0; t <= position; t++) {
-            VectorMath.axpy(scores[t] * inv, values, t * kvDim + kvHead * headDim, out, oo, headDim);
-        }
+        for (int t = off; t < off + n; t++) s[t] *= inv;
     }
 }

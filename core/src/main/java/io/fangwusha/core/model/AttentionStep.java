@@ -25,6 +25,7 @@ final class AttentionStep {
     private int[] positions;
     private KvCache[] caches;
     private Qwen3Model.Workspace w;
+    private int perJob;
 
     AttentionStep(Qwen3Config config, ThreadPool pool, Rope rope, float eps, float scale) {
         this.config = config;
@@ -42,8 +43,9 @@ final class AttentionStep {
         this.caches = caches;
         this.w = w;
         pool.parallelFor(0, n, 1, prepare);
-        int heads = config.numHeads();
-        pool.parallelFor(0, n * heads, Math.max(1, n * heads / (8 * pool.threads())), attend);
+        this.perJob = headsPerJob(n, config.numKvHeads(), config.groupSize(), pool.threads());
+        int jobs = n * config.numHeads() / perJob;
+        pool.parallelFor(0, jobs, Math.max(1, jobs / (8 * pool.threads())), attend);
         this.caches = null;
         this.w = null;
     }
@@ -64,13 +66,30 @@ final class AttentionStep {
         }
     }
 
+    /**
+     * Query heads per attention job: the whole group of a KV head (its keys and values read once for all of them)
+     * unless that leaves fewer jobs than threads (a single decoding sequence on many cores); then the largest
+     * divisor of the group that still gives every thread a job. The grouping never changes a result.
+     */
+    static int headsPerJob(int tokens, int kvHeads, int group, int threads) {
+        for (int split = 1; split < group; split++) {
+            if (group % split == 0 && (long) tokens * kvHeads * split >= threads) return group / split;
+        }
+        return 1;
+    }
+
     private void attend(int start, int end) {
-        int heads = config.numHeads(), qDim = config.qDim();
-        float[] scores = w.scores.get();
+        int heads = config.numHeads(), qDim = config.qDim(), count = perJob, jobsPerToken = heads / count;
+        float[] scores = w.scores.get(), row = w.rows.get();
         for (int job = start; job < end; job++) {
-            int i = job / heads, h = job % heads;
-            Attention.head(w.q, i * qDim, h, caches[i], layer, positions[i], config.numKvHeads(), config.groupSize(),
-                    config.headDim(), scale, scores, w.att, i * qDim);
+            int i = job / jobsPerToken, first = (job % jobsPerToken) * count;
+            int need = count * (positions[i] + 1);
+            if (scores.length < need) {
+                scores = new float[Math.max(need, 2 * scores.length)];
+                w.scores.set(scores);
+            }
+            Attention.heads(w.q, i * qDim, first, count, caches[i], layer, positions[i], config.numKvHeads(),
+                    config.groupSize(), config.headDim(), scale, scores, row, w.att, i * qDim);
         }
     }
 }

@@ -25,14 +25,22 @@ public final class Qwen3Model {
     private final Rope rope;
     private final float eps;
     private final float attentionScale;
+    private final KvCacheType kvType;
     private final FusedMatmul matmuls;
     private final AttentionStep attention;
     private final MatrixWeights[] w1 = new MatrixWeights[1];
     private final float[][] o1 = new float[1][];
     private Workspace ws = new Workspace(0, null);
 
+    /** Float32 KV caches. */
     public Qwen3Model(Qwen3Config config, Qwen3Weights weights, ThreadPool pool) {
+        this(config, weights, pool, KvCacheType.F32);
+    }
+
+    /** @param kvType element type of the caches {@link #newCache(int)} creates */
+    public Qwen3Model(Qwen3Config config, Qwen3Weights weights, ThreadPool pool, KvCacheType kvType) {
         this.config = config;
+        this.kvType = java.util.Objects.requireNonNull(kvType, "kvType");
         this.weights = weights;
         this.pool = pool;
         this.rope = new Rope(config.headDim(), config.ropeTheta());
@@ -43,7 +51,11 @@ public final class Qwen3Model {
     }
 
     public static Qwen3Model load(Qwen3Config config, WeightStore store, MatrixFactory factory, ThreadPool pool) {
-        return new Qwen3Model(config, Qwen3Weights.from(config, store, factory), pool);
+        return load(config, store, factory, pool, KvCacheType.F32);
+    }
+
+    public static Qwen3Model load(Qwen3Config config, WeightStore store, MatrixFactory factory, ThreadPool pool, KvCacheType kvType) {
+        return new Qwen3Model(config, Qwen3Weights.from(config, store, factory), pool, kvType);
     }
 
     public Qwen3Config config() {
@@ -58,8 +70,18 @@ public final class Qwen3Model {
         return pool;
     }
 
+    /** The element type of the caches {@link #newCache(int)} creates. */
+    public KvCacheType kvCacheType() {
+        return kvType;
+    }
+
+    /** A cache of this model's {@link #kvCacheType()} for {@code capacity} positions. */
     public KvCache newCache(int capacity) {
-        return new KvCache(config.numLayers(), config.kvDim(), capacity);
+        return newCache(capacity, kvType);
+    }
+
+    public KvCache newCache(int capacity, KvCacheType type) {
+        return new KvCache(config.numLayers(), config.kvDim(), capacity, type);
     }
 
     /**
@@ -139,7 +161,7 @@ public final class Qwen3Model {
     static final class Workspace {
         final int batch;
         final float[] x, xn, q, k, v, att, gate, up;
-        final ThreadLocal<float[]> scores;
+        final ThreadLocal<float[]> scores, rows;
         final MatrixWeights[] qkv = new MatrixWeights[3], pair = new MatrixWeights[2];
         final float[][] qkvOut, gateUpOut;
 
@@ -147,7 +169,7 @@ public final class Qwen3Model {
             this.batch = batch;
             if (c == null) {
                 x = xn = q = k = v = att = gate = up = new float[0];
-                scores = null;
+                scores = rows = null;
                 qkvOut = gateUpOut = null;
                 return;
             }
@@ -159,8 +181,9 @@ public final class Qwen3Model {
             att = new float[batch * c.qDim()];
             gate = new float[batch * c.intermediateSize()];
             up = new float[batch * c.intermediateSize()];
-            int maxPositions = c.maxPositionEmbeddings();
-            scores = ThreadLocal.withInitial(() -> new float[maxPositions]);
+            scores = ThreadLocal.withInitial(() -> new float[0]); // grown by AttentionStep to what the caches need
+            int headDim = c.headDim();
+            rows = ThreadLocal.withInitial(() -> new float[headDim]);
             qkvOut = new float[][] {q, k, v};
             gateUpOut = new float[][] {gate, up};
         }

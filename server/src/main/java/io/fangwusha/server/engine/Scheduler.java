@@ -91,7 +91,7 @@ public final class Scheduler implements AutoCloseable {
     /** KV cache bytes a job's sequences will hold: prompt + max_tokens positions each. */
     private long cacheBytes(Job job) {
         var c = model.config();
-        long perPosition = 2L * c.numLayers() * c.kvDim() * Float.BYTES;
+        long perPosition = 2L * c.numLayers() * c.kvDim() * model.kvCacheType().bytes(); // as KvCache.bytes()
         long total = 0;
         for (var p : job.choices()) total += perPosition * (job.prompt().length + Math.max(1, p.maxNewTokens()));
         return total;

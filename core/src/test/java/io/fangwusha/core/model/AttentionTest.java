@@ -1,0 +1,89 @@
+package io.fangwusha.core.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fangwusha.core.kernels.HalfVectors;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Attention over 16-bit caches against the float32 path: with keys and values that F16/BF16 represent exactly, the
+ * outputs are bit-identical (same operations, same order); and serving a KV head's whole group in one call gives
+ * the same bits as one call per query head.
+ */
+class AttentionTest {
+    private static final int LAYERS = 2, KV_HEADS = 2, GROUP = 3, HEAD_DIM = 40, POSITIONS = 37;
+
+    /** Random keys/values rounded through {@code type} (identity for F32), stored in a cache of {@code type}. */
+    private static KvCache filled(KvCacheType type, KvCacheType roundedThrough, long seed) {
+        Random rnd = new Random(seed);
+        int kvDim = KV_HEADS * HEAD_DIM;
+        KvCache c = new KvCache(LAYERS, kvDim, POSITIONS, type);
+        float[] k = new float[kvDim], v = new float[kvDim];
+        for (int l = 0; l < LAYERS; l++) {
+            for (int p = 0; p < POSITIONS; p++) {
+                for (int i = 0; i < kvDim; i++) {
+                    k[i] = round((float) (rnd.nextGaussian() * 3), roundedThrough);
+                    v[i] = round((float) (rnd.nextGaussian() * Math.pow(2, rnd.nextInt(12) - 10)), roundedThrough);
+                }
+                c.store(l, p, k, 0, v, 0);
+                c.advanceTo(p);
+            }
+        }
+        return c;
+    }
+
+    private static float round(float f, KvCacheType t) {
+        return switch (t) {
+            case F32 -> f;
+            case F16 -> Float.float16ToFloat(HalfVectors.toF16(f));
+            case BF16 -> HalfVectors.bf16ToFloat(HalfVectors.toBf16(f));
+        };
+    }
+
+    private static float[] attend(KvCache c, int perCall, float[] q, int position) {
+        int heads = KV_HEADS * GROUP;
+        float[] out = new float[heads * HEAD_DIM];
+        float[] scores = new float[GROUP * POSITIONS];
+        for (int h = 0; h < heads; h += perCall) {
+            Attention.heads(q, 0, h, perCall, c, 1, position, KV_HEADS, GROUP, HEAD_DIM, 0.158f, scores, new float[HEAD_DIM], out, 0);
+        }
+        return out;
+    }
+
+    @Test
+    void sixteenBitCachesGiveTheFloatPathsBitsOnRepresentableValues() {
+        Random rnd = new Random(9);
+        float[] q = new float[KV_HEADS * GROUP * HEAD_DIM];
+        for (int i = 0; i < q.length; i++) q[i] = (float) rnd.nextGaussian();
+        for (KvCacheType t : new KvCacheType[] {KvCacheType.F16, KvCacheType.BF16}) {
+            KvCache half = filled(t, t, 1), full = filled(KvCacheType.F32, t, 1);
+            assertThat(half.keys16).isNotNull();
+            for (int position : new int[] {0, 5, POSITIONS - 1}) {
+                assertThat(attend(half, 1, q, position)).as("%s at %d", t, position).containsExactly(attend(full, 1, q, position));
+            }
+        }
+    }
+
+    @Test
+    void oneCallPerGroupEqualsOneCallPerHead() {
+        Random rnd = new Random(4);
+        float[] q = new float[KV_HEADS * GROUP * HEAD_DIM];
+        for (int i = 0; i < q.length; i++) q[i] = (float) rnd.nextGaussian();
+        for (KvCacheType t : KvCacheType.values()) {
+            KvCache c = filled(t, KvCacheType.F32, 2);
+            float[] perHead = attend(c, 1, q, POSITIONS - 1);
+            assertThat(attend(c, GROUP, q, POSITIONS - 1)).as("%s", t).containsExactly(perHead);
+            assertThat(perHead).as("%s computed something", t).isNotEqualTo(new float[perHead.length]);
+        }
+    }
+
+    @Test
+    void headsPerJobKeepsEveryThreadBusy() {
+        assertThat(AttentionStep.headsPerJob(1, 8, 2, 2)).isEqualTo(2);   // 0.6B decode, 2 threads: whole groups
+        assertThat(AttentionStep.headsPerJob(1, 8, 2, 16)).isEqualTo(1);  // 16 threads: one head per job
+        assertThat(AttentionStep.headsPerJob(1, 4, 8, 16)).isEqualTo(2);  // 4 KV heads x 4 jobs of 2 heads
+        assertThat(AttentionStep.headsPerJob(64, 8, 4, 16)).isEqualTo(4); // prefill: whole groups
+        assertThat(AttentionStep.headsPerJob(1, 2, 1, 8)).isEqualTo(1);   // no grouping (MHA)
+    }
+}
