@@ -10,8 +10,8 @@ import java.util.Map;
 
 /**
  * The fixture model with a scripted output: each step runs the real forward (so caches, batching and timing are
- * real), then every requested logits row is replaced by one whose only finite value is the script's next token
- * for that sequence, so any sampling settings pick it. A sequence is told apart by its KV cache. After the script,
+ * real), then every requested logits row is replaced by one that is 0 at the script's next token for that
+ * sequence and -1e30 everywhere else, so any sampling settings pick it. A sequence is told apart by its KV cache. After the script,
  * {@code <|im_end|>}. With no script the real logits pass through.
  */
 final class ScriptedModel implements StepModel {

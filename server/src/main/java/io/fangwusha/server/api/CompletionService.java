@@ -18,8 +18,10 @@ import java.util.UUID;
 /**
  * Runs a {@link CompletionRequest} through the scheduler and answers in OpenAI's chat or legacy completion format,
  * as one JSON body or as server-sent events. Text shown is what the scheduler released (after stop strings and the
- * content filter); chat output is split into {@code reasoning_content} and {@code content}. When writing to the
- * client fails the job is cancelled, which frees its sequences at the scheduler's next step.
+ * content filter); chat output is split into {@code reasoning_content} and {@code content}, and, when the request
+ * has tools, {@code <tool_call>} blocks in the content become {@code tool_calls} ({@link ToolCallParser}). When
+ * writing to the client fails, or a non-streaming request finds its client gone ({@link HttpOutput#clientGone}), the
+ * job is cancelled, which frees its sequences at the scheduler's next step.
  */
 public final class CompletionService {
     private static final ObjectMapper JSON = new ObjectMapper();
