@@ -7,6 +7,7 @@ import io.fangwusha.server.api.CompletionService;
 import io.fangwusha.server.api.RequestParser;
 import io.fangwusha.server.engine.EngineMetrics;
 import io.fangwusha.server.engine.Scheduler;
+import io.fangwusha.server.engine.StepModel;
 import io.fangwusha.server.http.ApiHandler;
 import java.net.URI;
 import org.eclipse.jetty.server.Server;
@@ -30,8 +31,17 @@ public final class FangwushaServer implements AutoCloseable {
     }
 
     public static FangwushaServer start(LanguageModel lm, ChatRenderer renderer, ServerOptions o) throws Exception {
+        return start(lm, StepModel.of(lm.model()), renderer, o);
+    }
+
+    /**
+     * As {@link #start(LanguageModel, ChatRenderer, ServerOptions)}, with the steps run by {@code model} instead of
+     * {@code lm}'s own model (a wrapper around it, e.g. a test's scripted model); tokenizer and generation defaults
+     * still come from {@code lm}.
+     */
+    public static FangwushaServer start(LanguageModel lm, StepModel model, ChatRenderer renderer, ServerOptions o) throws Exception {
         int maxModelLen = Math.min(o.maxModelLen(), lm.config().maxPositionEmbeddings());
-        Scheduler scheduler = new Scheduler(lm.model(), lm.tokenizer(), o.contentFilter(), o.engine());
+        Scheduler scheduler = new Scheduler(model, lm.tokenizer(), o.contentFilter(), o.engine());
         RequestParser parser = new RequestParser(o.modelId(), lm.tokenizer(), renderer, lm.generationDefaults(),
                 maxModelLen, o.engine().maxConcurrent(), o.contentFilter());
         CompletionService completions = new CompletionService(scheduler, lm.tokenizer(), o.modelId());

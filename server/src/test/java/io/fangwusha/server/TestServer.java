@@ -5,6 +5,7 @@ import io.fangwusha.core.LanguageModel;
 import io.fangwusha.core.LoadOptions;
 import io.fangwusha.core.template.ChatTemplate;
 import io.fangwusha.server.engine.EngineOptions;
+import io.fangwusha.server.engine.StepModel;
 import io.fangwusha.server.filter.ContentFilter;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -12,6 +13,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.function.Function;
 
 /** The real server on an ephemeral port with the tiny fixture model (random weights, real tokenizer and template). */
 final class TestServer implements AutoCloseable {
@@ -21,6 +23,8 @@ final class TestServer implements AutoCloseable {
     final ChatTemplate template;
     final FangwushaServer server;
     final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    /** The last chat prompt the server rendered. */
+    volatile String lastPrompt;
 
     TestServer(String apiKey, EngineOptions engine, ContentFilter filter) throws Exception {
         this(apiKey, engine, filter, null);
@@ -28,11 +32,19 @@ final class TestServer implements AutoCloseable {
 
     /** @param promptSuffix appended to every rendered chat prompt (null: none) */
     TestServer(String apiKey, EngineOptions engine, ContentFilter filter, String promptSuffix) throws Exception {
+        this(apiKey, engine, filter, promptSuffix, null);
+    }
+
+    /** @param model wraps the fixture model's steps (null: the model itself), e.g. {@link ScriptedModel} */
+    TestServer(String apiKey, EngineOptions engine, ContentFilter filter, String promptSuffix,
+               Function<StepModel, StepModel> model) throws Exception {
         Path dir = Fixtures.model(MODEL);
         lm = LanguageModel.load(dir, LoadOptions.defaults().withThreads(2));
         template = lm.chatTemplate();
         String suffix = promptSuffix == null ? "" : promptSuffix;
-        server = FangwushaServer.start(lm, (m, t, g, k) -> template.render(m, t, g, k) + suffix,
+        StepModel steps = StepModel.of(lm.model());
+        server = FangwushaServer.start(lm, model == null ? steps : model.apply(steps),
+                (m, t, g, k) -> lastPrompt = template.render(m, t, g, k) + suffix,
                 new ServerOptions("127.0.0.1", 0, apiKey, MODEL, 4096, engine, filter));
     }
 

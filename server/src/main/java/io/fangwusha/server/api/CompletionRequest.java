@@ -10,6 +10,8 @@ import java.util.List;
  * @param logprobs         top log-probabilities per token, or -1 when not asked (0: only the chosen token's)
  * @param promptOpensThink the rendered prompt ends inside {@code <think>}, so the output starts with reasoning
  * @param splitReasoning   report {@code reasoning_content} apart from {@code content} (chat only)
+ * @param parseToolCalls   find {@code <tool_call>} blocks in the content and report them as {@code tool_calls}
+ *                         (chat with tools, tool_choice not "none")
  */
 public record CompletionRequest(
         boolean chat,
@@ -21,4 +23,5 @@ public record CompletionRequest(
         boolean promptOpensThink,
         boolean splitReasoning,
         boolean echo,
-        String promptText) {}
+        String promptText,
+        boolean parseToolCalls) {}

@@ -18,13 +18,17 @@ import java.util.UUID;
 /**
  * Runs a {@link CompletionRequest} through the scheduler and answers in OpenAI's chat or legacy completion format,
  * as one JSON body or as server-sent events. Text shown is what the scheduler released (after stop strings and the
- * content filter); chat output is split into {@code reasoning_content} and {@code content}. When writing to the
- * client fails the job is cancelled, which frees its sequences at the scheduler's next step.
+ * content filter); chat output is split into {@code reasoning_content} and {@code content}, and, when the request
+ * has tools, {@code <tool_call>} blocks in the content become {@code tool_calls} ({@link ToolCallParser}). When
+ * writing to the client fails, or a non-streaming request finds its client gone ({@link HttpOutput#clientGone}), the
+ * job is cancelled, which frees its sequences at the scheduler's next step.
  */
 public final class CompletionService {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** A silent stream gets a comment this often, so a gone client is noticed even while its prompt is prefilled. */
     private static final long KEEPALIVE_NANOS = 5_000_000_000L;
+    /** How often a non-streaming request checks that its client is still connected. */
+    private static final long DISCONNECT_CHECK_NANOS = 200_000_000L;
 
     private final Scheduler scheduler;
     private final Tokenizer tokenizer;
@@ -44,14 +48,18 @@ public final class CompletionService {
         final StringBuilder text = new StringBuilder();
         final List<LogprobsJson.Entry> logprobs = new ArrayList<>();
         final List<LogprobsJson.Entry> pendingLogprobs = new ArrayList<>();
+        /** Null when tool calls are not parsed (no tools, or tool_choice "none"). */
+        final ToolCallParser tools;
+        int toolCalls;
         FinishReason reason;
         int completionTokens;
         String error;
 
-        Choice(int index, boolean opensThink) {
+        Choice(int index, boolean opensThink, boolean parseToolCalls) {
             this.index = index;
             this.splitter = new ReasoningParser(opensThink, ReasoningParser.Newlines.STRIP);
             this.opensThink = opensThink;
+            this.tools = parseToolCalls ? new ToolCallParser() : null;
         }
     }
 
@@ -65,11 +73,11 @@ public final class CompletionService {
         String id = (req.chat() ? "chatcmpl-" : "cmpl-") + UUID.randomUUID().toString().replace("-", "");
         long created = System.currentTimeMillis() / 1000;
         List<Choice> choices = new ArrayList<>();
-        for (int i = 0; i < req.choices().size(); i++) choices.add(new Choice(i, req.promptOpensThink()));
+        for (int i = 0; i < req.choices().size(); i++) choices.add(new Choice(i, req.promptOpensThink(), req.parseToolCalls()));
         boolean complete = false;
         try {
             if (req.stream()) stream(req, job, choices, id, created, out);
-            else collect(job, choices);
+            else collect(job, choices, out);
             complete = true;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -80,10 +88,16 @@ public final class CompletionService {
         if (!req.stream()) respond(req, choices, id, created, out);
     }
 
-    private void collect(Job job, List<Choice> choices) throws InterruptedException {
+    private void collect(Job job, List<Choice> choices, HttpOutput out) throws InterruptedException, IOException {
         int open = choices.size();
+        long lastCheck = System.nanoTime();
         while (open > 0) {
-            JobEvent e = job.poll(1000);
+            // Nothing is written until the end, so a gone client must be looked for (tokens may arrive non-stop).
+            if (System.nanoTime() - lastCheck > DISCONNECT_CHECK_NANOS) {
+                if (out.clientGone()) throw new IOException("client disconnected");
+                lastCheck = System.nanoTime();
+            }
+            JobEvent e = job.poll(DISCONNECT_CHECK_NANOS / 1_000_000);
             if (e == null) continue;
             Choice c = choices.get(e.index());
             switch (e) {
@@ -121,12 +135,20 @@ public final class CompletionService {
             if (req.chat()) {
                 ReasoningParser.Result split = ReasoningParser.parse(c.text.toString(), c.opensThink, ReasoningParser.Newlines.STRIP);
                 String reasoning = split.reasoning(), content = split.content();
+                List<ToolCallParser.ToolCall> calls = List.of();
+                if (c.tools != null) {
+                    ToolCallParser.Result parsed = ToolCallParser.parse(content);
+                    content = parsed.content();
+                    calls = parsed.calls();
+                    c.toolCalls = calls.size();
+                }
                 ObjectNode msg = ch.putObject("message");
                 msg.put("role", "assistant");
                 msg.put("content", content);
                 if (!reasoning.isEmpty()) msg.put("reasoning_content", reasoning);
                 else msg.putNull("reasoning_content");
                 msg.putNull("refusal");
+                if (!calls.isEmpty()) msg.set("tool_calls", ToolCallJson.message(calls));
                 if (req.logprobs() >= 0) ch.set("logprobs", LogprobsJson.chat(tokenizer, c.logprobs, req.logprobs()));
                 else ch.putNull("logprobs");
             } else {
@@ -135,7 +157,7 @@ public final class CompletionService {
                 if (req.logprobs() >= 0) ch.set("logprobs", LogprobsJson.completion(tokenizer, c.logprobs, req.logprobs(), prefix.length()));
                 else ch.putNull("logprobs");
             }
-            ch.put("finish_reason", c.reason.openAiName);
+            ch.put("finish_reason", ToolCallJson.finishReason(c.reason, c.toolCalls));
             completion += c.completionTokens;
         }
         root.set("usage", usage(req.promptIds().length, completion));
@@ -171,19 +193,19 @@ public final class CompletionService {
                 case JobEvent.Token t -> {
                     if (t.logprobs() != null) c.pendingLogprobs.add(new LogprobsJson.Entry(t.id(), t.logprobs()));
                     if (t.text().isEmpty()) continue;
-                    ObjectNode delta = req.chat() ? chatDelta(c.splitter.push(t.text())) : textDelta(t.text());
-                    if (delta == null) continue;
-                    out.sendEvent(chunk(req, id, created, c, delta, null, takeLogprobs(req, c)));
+                    if (req.chat()) {
+                        if (!sendChat(req, id, created, c, c.splitter.push(t.text()), false, out)) continue;
+                    } else {
+                        out.sendEvent(chunk(req, id, created, c, textDelta(t.text()), null, takeLogprobs(req, c)));
+                    }
                     lastWrite = System.nanoTime();
                 }
                 case JobEvent.Finished f -> {
                     c.completionTokens = f.completionTokens();
-                    if (req.chat()) {
-                        ObjectNode delta = chatDelta(c.splitter.finish());
-                        if (delta != null) out.sendEvent(chunk(req, id, created, c, delta, null, takeLogprobs(req, c)));
-                    }
+                    if (req.chat()) sendChat(req, id, created, c, c.splitter.finish(), true, out);
                     ObjectNode last = req.chat() ? JSON.createObjectNode() : textDelta("");
-                    out.sendEvent(chunk(req, id, created, c, last, f.reason().openAiName, takeLogprobs(req, c)));
+                    String finish = ToolCallJson.finishReason(f.reason(), c.toolCalls);
+                    out.sendEvent(chunk(req, id, created, c, last, finish, takeLogprobs(req, c)));
                     open--;
                 }
                 case JobEvent.Failed f -> {
@@ -217,12 +239,45 @@ public final class CompletionService {
                 : LogprobsJson.completion(tokenizer, entries, req.logprobs(), offset);
     }
 
-    private static ObjectNode chatDelta(ReasoningParser.Delta d) {
-        if (d.isEmpty()) return null;
-        ObjectNode delta = JSON.createObjectNode();
-        if (!d.reasoningDelta().isEmpty()) delta.put("reasoning_content", d.reasoningDelta());
-        if (!d.contentDelta().isEmpty()) delta.put("content", d.contentDelta());
-        return delta;
+    /**
+     * Sends a chat choice's next reasoning and content as chunks; with tool parsing, content goes through the
+     * choice's parser first and each completed call becomes its own {@code delta.tool_calls} chunk, in order.
+     * {@code end}: the answer is over, so the parser releases what it held. Returns whether anything was sent.
+     */
+    private boolean sendChat(CompletionRequest req, String id, long created, Choice c, ReasoningParser.Delta d, boolean end,
+                             HttpOutput out) throws IOException {
+        List<ToolCallParser.Piece> pieces = new ArrayList<>();
+        if (c.tools == null) {
+            if (!d.contentDelta().isEmpty()) pieces.add(new ToolCallParser.Text(d.contentDelta()));
+        } else {
+            if (!d.contentDelta().isEmpty()) pieces.addAll(c.tools.push(d.contentDelta()));
+            if (end) pieces.addAll(c.tools.finish());
+        }
+        String reasoning = d.reasoningDelta();
+        StringBuilder content = new StringBuilder();
+        boolean sent = false;
+        for (int i = 0; i <= pieces.size(); i++) {
+            ToolCallParser.Piece p = i < pieces.size() ? pieces.get(i) : null;
+            if (p instanceof ToolCallParser.Text t) {
+                content.append(t.text());
+                continue;
+            }
+            // A call, or the end: first send the text before it.
+            if (!reasoning.isEmpty() || !content.isEmpty()) {
+                ObjectNode delta = JSON.createObjectNode();
+                if (!reasoning.isEmpty()) delta.put("reasoning_content", reasoning);
+                if (!content.isEmpty()) delta.put("content", content.toString());
+                out.sendEvent(chunk(req, id, created, c, delta, null, takeLogprobs(req, c)));
+                reasoning = "";
+                content.setLength(0);
+                sent = true;
+            }
+            if (p instanceof ToolCallParser.Call call) {
+                out.sendEvent(chunk(req, id, created, c, ToolCallJson.delta(c.toolCalls++, call.call()), null, takeLogprobs(req, c)));
+                sent = true;
+            }
+        }
+        return sent;
     }
 
     private static ObjectNode textDelta(String text) {

@@ -14,4 +14,12 @@ public interface HttpOutput {
 
     /** Writes an SSE comment line (ignored by clients), to keep the connection alive and notice a gone client. */
     void sendComment(String text) throws IOException;
+
+    /**
+     * Whether the client is known to have gone away, found without writing (a non-streaming answer has nothing to
+     * write until it is done). False when it cannot tell.
+     */
+    default boolean clientGone() {
+        return false;
+    }
 }

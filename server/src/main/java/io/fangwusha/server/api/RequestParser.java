@@ -75,9 +75,14 @@ public final class RequestParser {
         int[] ids;
         boolean opensThink = false;
         boolean echo = false;
+        boolean parseToolCalls = false;
         if (chat) {
             List<Map<String, Object>> messages = messages(body);
             List<Map<String, Object>> tools = tools(body);
+            String toolChoice = ToolRequests.toolChoice(body.get("tool_choice"), tools);
+            // Accepted for compatibility; Qwen3's template has no switch for it, so it changes nothing.
+            f.bool("parallel_tool_calls");
+            parseToolCalls = tools != null && !"none".equals(toolChoice);
             Map<String, Object> kwargs = new LinkedHashMap<>();
             ObjectNode ck = f.object("chat_template_kwargs");
             if (ck != null) {
@@ -178,7 +183,8 @@ public final class RequestParser {
         int choices = n == null ? 1 : n;
         List<SamplingParams> params = new ArrayList<>();
         for (int i = 0; i < choices; i++) params.add(seed == null ? base : base.withSeed(seed + i));
-        return new CompletionRequest(chat, ids, params, stream, includeUsage, logprobs, opensThink, chat, echo, promptText);
+        return new CompletionRequest(chat, ids, params, stream, includeUsage, logprobs, opensThink, chat, echo, promptText,
+                parseToolCalls);
     }
 
     private void checkInput(String text, String param) {
@@ -205,6 +211,9 @@ public final class RequestParser {
             if (!List.of("system", "developer", "user", "assistant", "tool").contains(r)) {
                 throw ApiException.badRequest(where + ".role", where + ".role: unknown role '" + r + "'");
             }
+            ToolRequests.checkMessageToolFields(msg, where);
+            // Tool calls go to the template as sent: arguments as the JSON string the SDKs send, which Qwen3's
+            // template prints verbatim ("arguments is string"), as transformers leaves them too.
             Map<String, Object> map = JSON.convertValue(msg, LinkedHashMap.class);
             if ("developer".equals(r)) map.put("role", "system");
             JsonNode content = msg.get("content");
@@ -236,8 +245,9 @@ public final class RequestParser {
         if (t == null || t.isNull()) return null;
         if (!t.isArray()) throw JsonFields.wrongType("tools", "an array", t);
         List<Map<String, Object>> out = new ArrayList<>();
-        for (JsonNode e : t) {
-            if (!e.isObject()) throw JsonFields.wrongType("tools", "an array of objects", t);
+        for (int i = 0; i < t.size(); i++) {
+            JsonNode e = t.get(i);
+            ToolRequests.checkTool(e, "tools[" + i + "]");
             out.add(JSON.convertValue(e, LinkedHashMap.class));
         }
         return out.isEmpty() ? null : out;

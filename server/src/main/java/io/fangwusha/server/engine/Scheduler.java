@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
 public final class Scheduler implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Scheduler.class);
 
-    private final Qwen3Model model;
+    private final StepModel model;
     private final Tokenizer tokenizer;
     private final ContentFilter filter;
     private final EngineOptions options;
@@ -40,6 +40,10 @@ public final class Scheduler implements AutoCloseable {
     private volatile boolean closed;
 
     public Scheduler(Qwen3Model model, Tokenizer tokenizer, ContentFilter filter, EngineOptions options) {
+        this(StepModel.of(model), tokenizer, filter, options);
+    }
+
+    public Scheduler(StepModel model, Tokenizer tokenizer, ContentFilter filter, EngineOptions options) {
         this.model = model;
         this.tokenizer = tokenizer;
         this.filter = filter;

@@ -4,7 +4,6 @@ import io.fangwusha.core.generate.FinishReason;
 import io.fangwusha.core.generate.SamplingParams;
 import io.fangwusha.core.generate.Sequence;
 import io.fangwusha.core.model.KvCache;
-import io.fangwusha.core.model.Qwen3Model;
 import io.fangwusha.core.tokenizer.Tokenizer;
 import io.fangwusha.server.filter.ContentFilter;
 import io.fangwusha.server.filter.FilterStream;
@@ -26,7 +25,7 @@ final class Slot {
     private FinishReason reason;
     private String shownText = "";
 
-    Slot(Job job, int index, Qwen3Model model, Tokenizer tokenizer, ContentFilter contentFilter) {
+    Slot(Job job, int index, StepModel model, Tokenizer tokenizer, ContentFilter contentFilter) {
         this.job = job;
         this.index = index;
         SamplingParams p = job.choices().get(index);

@@ -53,7 +53,7 @@ public final class ApiHandler extends Handler.Abstract {
     public boolean handle(Request request, Response response, Callback callback) {
         String path = Request.getPathInContext(request);
         String method = request.getMethod();
-        JettyOutput out = new JettyOutput(response);
+        JettyOutput out = new JettyOutput(request, response);
         String route = "other";
         int status = 200;
         try {
@@ -76,6 +76,8 @@ public final class ApiHandler extends Handler.Abstract {
             log.error("request {} {} failed", method, path, e);
             status = 500;
             answerError(out, response, callback, new ApiException(500, "server_error", null, null, "internal error: " + e));
+        } finally {
+            out.close();
         }
         httpMetrics.record(route, status);
         return true;

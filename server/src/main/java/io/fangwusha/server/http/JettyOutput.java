@@ -6,15 +6,42 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 
-/** Blocking writes to a Jetty response; each SSE event is one write, sent to the client at once. */
-final class JettyOutput implements HttpOutput {
+/**
+ * Blocking writes to a Jetty response; each SSE event is one write, sent to the client at once. A gone client is
+ * seen by a failed write, by Jetty's failure listener (idle timeout, connection closed by Jetty), or, while nothing
+ * is written, by a {@link ClientProbe} on the socket. {@link #close} releases the probe.
+ */
+final class JettyOutput implements HttpOutput, AutoCloseable {
+    private final Request request;
     private final Response response;
     private OutputStream events;
+    private volatile boolean failed;
+    private ClientProbe probe;
+    private boolean probeOpened;
 
-    JettyOutput(Response response) {
+    JettyOutput(Request request, Response response) {
+        this.request = request;
         this.response = response;
+        request.addFailureListener(t -> failed = true);
+    }
+
+    @Override
+    public boolean clientGone() {
+        if (failed) return true;
+        if (!probeOpened) {
+            probeOpened = true;
+            probe = ClientProbe.open(request);
+        }
+        return probe != null && probe.gone();
+    }
+
+    @Override
+    public void close() {
+        if (probe != null) probe.close();
+        probe = null;
     }
 
     @Override
