@@ -2,6 +2,7 @@ package io.fangwusha.server;
 
 import io.fangwusha.core.kernels.ThreadPool;
 import io.fangwusha.core.model.KvCache;
+import io.fangwusha.core.model.KvCacheType;
 import io.fangwusha.core.model.Qwen3Config;
 import io.fangwusha.server.engine.StepModel;
 import java.util.Arrays;
@@ -45,6 +46,11 @@ final class ScriptedModel implements StepModel {
     @Override
     public KvCache newCache(int capacity) {
         return real.newCache(capacity);
+    }
+
+    @Override
+    public KvCacheType kvCacheType() {
+        return real.kvCacheType();
     }
 
     @Override

@@ -2,6 +2,7 @@ package io.fangwusha.server.engine;
 
 import io.fangwusha.core.kernels.ThreadPool;
 import io.fangwusha.core.model.KvCache;
+import io.fangwusha.core.model.KvCacheType;
 import io.fangwusha.core.model.Qwen3Config;
 import io.fangwusha.core.model.Qwen3Model;
 
@@ -18,6 +19,9 @@ public interface StepModel {
     ThreadPool pool();
 
     KvCache newCache(int capacity);
+
+    /** The element type of the caches {@link #newCache} makes (the server's KV budget counts its bytes). */
+    KvCacheType kvCacheType();
 
     /** As {@link Qwen3Model#forward}: logits {@code [logitRows.length][vocab]} flattened row-major. */
     float[] forward(int[] tokens, int[] positions, KvCache[] caches, int[] logitRows);
@@ -37,6 +41,11 @@ public interface StepModel {
             @Override
             public KvCache newCache(int capacity) {
                 return model.newCache(capacity);
+            }
+
+            @Override
+            public KvCacheType kvCacheType() {
+                return model.kvCacheType();
             }
 
             @Override
