@@ -25,13 +25,13 @@ public final class Bf16Matrix extends DenseMatrix {
     private static final ValueLayout.OfShort LE_SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ThreadLocal<float[][]> SPLIT = ThreadLocal.withInitial(() -> new float[1][0]);
     /**
-     * From this batch size on, rows are widened once into a float tile ({@link PackedTile}); below it the decode
-     * kernels' 4x2 blocks are as fast or faster: widening is a separate pass that nothing overlaps, worth it only
-     * once enough tokens reuse the panel (3072x1024, 1 thread, GFLOP/s 4x2 / packed: batch 8 53 / 49, batch 16
-     * 53 / 56, batch 32 — / 63, batch 128 — / 80). An in-register 4x4 block (each row loaded once, even halves
-     * then odd) was tried: C2 boxes its vectors and it ran at 13 GFLOP/s.
+     * From this batch size on, rows are widened once into a float tile ({@link PackedTile}); below it the register
+     * blocks (2x4, 4x2, 4x1) are faster: widening is a separate pass that nothing overlaps, worth it only once
+     * enough tokens reuse the panel (3072x1024, 1 thread, GFLOP/s blocks / packed: batch 16 61.5 / 49, batch 32
+     * 48 / 50). An in-register 4x4 block (each row loaded once, even halves then odd) was tried: C2 boxes its
+     * vectors and it ran at 13 GFLOP/s.
      */
-    private static final int PACK_MIN_BATCH = 16;
+    private static final int PACK_MIN_BATCH = 32;
 
     private final MemorySegment data;
     private final int chunkCols;
@@ -67,8 +67,7 @@ public final class Bf16Matrix extends DenseMatrix {
         float[] xs = split(x, batch, chunkCols);
         int r = rowStart;
         for (; r + 4 <= rowEnd; r += 4) {
-            // 4 rows stay in L1 while every token passes over them. (A 4x2 register block was tried: C2 then
-            // failed to inline the epilogue and the kernel got 7x slower per token.)
+            // 4 rows stay in L1 while every token passes over them, 4, 2 or 1 tokens per register block.
             int b = 0;
             for (; b + 4 <= batch; b += 4) {
                 float[] lanes = LANES16.get();
