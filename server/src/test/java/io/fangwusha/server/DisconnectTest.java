@@ -17,11 +17,7 @@ class DisconnectTest {
                 assertThat(s.metric("fangwusha_running_sequences")).isEqualTo(1);
                 assertThat(s.metric("fangwusha_kv_cache_bytes")).isGreaterThan(0);
             }
-            long deadline = System.nanoTime() + 30_000_000_000L;
-            while (s.metric("fangwusha_running_sequences") != 0 && System.nanoTime() < deadline) Thread.sleep(10);
-            assertThat(s.metric("fangwusha_running_sequences")).isZero();
-            assertThat(s.metric("fangwusha_kv_cache_bytes")).isZero();
-            assertThat(s.metric("fangwusha_kv_caches")).isZero();
+            awaitFreed(s);
             assertThat(s.metric("fangwusha_sequences_cancelled_total")).isEqualTo(1);
             // It stopped well before its 4000 tokens.
             assertThat(s.metric("fangwusha_generation_tokens_total")).isLessThan(4000);
@@ -40,11 +36,7 @@ class DisconnectTest {
                 assertThat(s.metric("fangwusha_running_sequences")).isEqualTo(1);
                 assertThat(s.metric("fangwusha_kv_cache_bytes")).isGreaterThan(0);
             }
-            long deadline = System.nanoTime() + 30_000_000_000L;
-            while (s.metric("fangwusha_running_sequences") != 0 && System.nanoTime() < deadline) Thread.sleep(10);
-            assertThat(s.metric("fangwusha_running_sequences")).isZero();
-            assertThat(s.metric("fangwusha_kv_cache_bytes")).isZero();
-            assertThat(s.metric("fangwusha_kv_caches")).isZero();
+            awaitFreed(s);
             // Cancelled, not finished: it did not run to its 4000 tokens.
             assertThat(s.metric("fangwusha_sequences_cancelled_total")).isEqualTo(1);
             assertThat(s.metric("fangwusha_sequences_finished_total")).isZero();
@@ -52,5 +44,14 @@ class DisconnectTest {
             // The server still answers on other connections.
             assertThat(s.get("/health").statusCode()).isEqualTo(200);
         }
+    }
+
+    /** Waits (up to 30 s, polling) until no sequence runs, then checks that every KV cache was freed. */
+    private static void awaitFreed(TestServer s) throws Exception {
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (s.metric("fangwusha_running_sequences") != 0 && System.nanoTime() < deadline) Thread.sleep(10);
+        assertThat(s.metric("fangwusha_running_sequences")).isZero();
+        assertThat(s.metric("fangwusha_kv_cache_bytes")).isZero();
+        assertThat(s.metric("fangwusha_kv_caches")).isZero();
     }
 }

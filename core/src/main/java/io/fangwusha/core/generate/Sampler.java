@@ -90,12 +90,9 @@ public final class Sampler {
      * probability (a logit threshold, as the ratio does not depend on the normalisation).
      */
     private int candidatesWithoutTopK(float[] s, int vocab) {
-        float max = Float.NEGATIVE_INFINITY;
+        float max = max(s, vocab);
         int finite = 0;
-        for (int i = 0; i < vocab; i++) {
-            if (s[i] > max) max = s[i];
-            if (s[i] != Float.NEGATIVE_INFINITY) finite++;
-        }
+        for (int i = 0; i < vocab; i++) if (s[i] != Float.NEGATIVE_INFINITY) finite++;
         double floor;
         if (params.topP() < 1.0) {
             double z = 0;
@@ -120,10 +117,15 @@ public final class Sampler {
         return n;
     }
 
+    private static float max(float[] s, int n) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (int i = 0; i < n; i++) if (s[i] > max) max = s[i];
+        return max;
+    }
+
     /** No filter: a draw from the softmax of the whole vocabulary, walked in id order (nothing to sort). */
     private int drawAll(float[] s, int vocab) {
-        float max = Float.NEGATIVE_INFINITY;
-        for (int i = 0; i < vocab; i++) if (s[i] > max) max = s[i];
+        float max = max(s, vocab);
         double sum = 0;
         for (int i = 0; i < vocab; i++) sum += Math.exp(s[i] - max);
         double u = rng.nextDouble() * sum, acc = 0;

@@ -67,9 +67,7 @@ public final class Quantizer {
 
     /** float32 → bfloat16 bits, round to nearest even, NaN kept quiet (as llama.cpp's converter does). */
     public static short toBf16(float f) {
-        int bits = Float.floatToRawIntBits(f);
-        if (Float.isNaN(f)) return (short) ((bits >>> 16) | 0x40);
-        return (short) ((bits + 0x7FFF + ((bits >>> 16) & 1)) >>> 16);
+        return io.fangwusha.core.kernels.HalfVectors.toBf16(f);
     }
 
     private static void check(int n) {

@@ -70,7 +70,7 @@ public final class Bf16Matrix extends DenseMatrix {
             // 4 rows stay in L1 while every token passes over them, 4, 2 or 1 tokens per register block.
             int b = 0;
             for (; b + 4 <= batch; b += 4) {
-                float[] lanes = LANES16.get();
+                float[] lanes = LANES.get();
                 block2x4(xs, b, r, lanes, 0);
                 block2x4(xs, b, r + 2, lanes, 2);
                 finishLanes(lanes, out, b, r, x, 4);
@@ -169,7 +169,8 @@ public final class Bf16Matrix extends DenseMatrix {
         a03.intoArray(lanes, (12 + k0) * L); a13.intoArray(lanes, (13 + k0) * L);
     }
 
-    private static final ThreadLocal<float[]> LANES16 = ThreadLocal.withInitial(() -> new float[17 * L]);
+    /** Per-thread parking for a block's accumulators: 16 of them, then the 16 reduced sums of {@link #finishLanes}. */
+    private static final ThreadLocal<float[]> LANES = ThreadLocal.withInitial(() -> new float[17 * L]);
 
     /**
      * 4 rows × 2 tokens: each widened weight vector feeds both tokens. The accumulators leave through
@@ -207,7 +208,7 @@ public final class Bf16Matrix extends DenseMatrix {
             a30 = wo.fma(d0, we.fma(e0, a30));
             a31 = wo.fma(d1, we.fma(e1, a31));
         }
-        float[] lanes = LANES8.get();
+        float[] lanes = LANES.get();
         a00.intoArray(lanes, 0);
         a10.intoArray(lanes, L);
         a20.intoArray(lanes, 2 * L);
@@ -239,7 +240,6 @@ public final class Bf16Matrix extends DenseMatrix {
         }
     }
 
-    private static final ThreadLocal<float[]> LANES8 = ThreadLocal.withInitial(() -> new float[8 * L]);
 
     private void block4x1(float[] xs, float[] x, int b, float[] out, int r) {
         // Byte offsets in one long induction variable (with the activation index derived from it), the form in
