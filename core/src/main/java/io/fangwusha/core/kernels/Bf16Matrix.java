@@ -79,7 +79,7 @@ public final class Bf16Matrix extends DenseMatrix {
             for (; b < batch; b++) block4x1(xs, x, b, out, r);
         }
         for (; r < rowEnd; r++) {
-            for (int b = 0; b < batch; b++) out[b * rows + r] = dot1(xs, x, b, r);
+            for (int b = 0; b < batch; b++) out[b * rows + r] = dot1(xs, x, b, r, LANES.get());
         }
     }
 
@@ -264,12 +264,17 @@ public final class Bf16Matrix extends DenseMatrix {
             a3 = odd(w).fma(od, even(w).fma(e, a3));
         }
         if (touch == Integer.MIN_VALUE) sink = touch; // keeps the touches alive
-        store(out, b * rows + r, r, x, b, a0, a1, a2, a3);
+        float[] lanes = LANES.get();
+        a0.intoArray(lanes, 0);
+        a1.intoArray(lanes, L);
+        a2.intoArray(lanes, 2 * L);
+        a3.intoArray(lanes, 3 * L);
+        finishLanes(lanes, out, b, r, x, 1);
     }
 
     private static int sink;
 
-    private float dot1(float[] xs, float[] x, int b, int r) {
+    private float dot1(float[] xs, float[] x, int b, int r, float[] lanes) {
         long w0 = (long) r * cols;
         int x0 = b * chunkCols;
         FloatVector a = FloatVector.zero(F);
@@ -277,21 +282,9 @@ public final class Bf16Matrix extends DenseMatrix {
             IntVector w = bits(w0 + c);
             a = odd(w).fma(FloatVector.fromArray(F, xs, x0 + c + L), even(w).fma(FloatVector.fromArray(F, xs, x0 + c), a));
         }
-        return finish(a, r, x, b * cols);
-    }
-
-    private void store(float[] out, int o, int r, float[] x, int b, FloatVector a0, FloatVector a1, FloatVector a2, FloatVector a3) {
-        int xo = b * cols;
-        out[o] = finish(a0, r, x, xo);
-        out[o + 1] = finish(a1, r + 1, x, xo);
-        out[o + 2] = finish(a2, r + 2, x, xo);
-        out[o + 3] = finish(a3, r + 3, x, xo);
-    }
-
-    private float finish(FloatVector acc, int r, float[] x, int xOff) {
-        float s = VectorMath.sumLanes(acc);
-        long w0 = (long) r * cols;
-        for (int c = chunkCols; c < cols; c++) s += scalar(w0 + c) * x[xOff + c];
+        a.intoArray(lanes, 0);
+        float s = VectorMath.sumLanesScalar(lanes, 0, L);
+        for (int c = chunkCols; c < cols; c++) s += scalar(w0 + c) * x[b * cols + c];
         return s;
     }
 }

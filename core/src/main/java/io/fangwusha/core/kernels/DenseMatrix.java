@@ -24,6 +24,9 @@ public abstract sealed class DenseMatrix implements MatrixWeights permits F32Mat
     /** Columns covered by whole vectors; the rest is the scalar tail. */
     protected final int vecCols;
 
+    /** Per-thread parking for up to 16 accumulators, see {@link #finish}. */
+    private static final ThreadLocal<float[]> LANES = ThreadLocal.withInitial(() -> new float[16 * F.length()]);
+
     protected DenseMatrix(Tensor tensor) {
         if (tensor.shape().length != 2) {
             throw new FangwushaException(tensor.name() + ": expected a 2-D weight matrix, got shape " + tensor.shapeString());
@@ -66,18 +69,19 @@ public abstract sealed class DenseMatrix implements MatrixWeights permits F32Mat
 
     @Override
     public void multiply(float[] x, int batch, float[] out, int rowStart, int rowEnd) {
+        float[] lanes = LANES.get();
         int r = rowStart;
         for (; r + 4 <= rowEnd; r += 4) {
             int b = 0;
-            for (; b + 4 <= batch; b += 4) block4x4(x, b, out, r);
-            for (; b < batch; b++) block4x1(x, b, out, r);
+            for (; b + 4 <= batch; b += 4) block4x4(x, b, out, r, lanes);
+            for (; b < batch; b++) block4x1(x, b, out, r, lanes);
         }
         for (; r < rowEnd; r++) {
-            for (int b = 0; b < batch; b++) out[b * rows + r] = dotRow(r, x, b * cols);
+            for (int b = 0; b < batch; b++) out[b * rows + r] = dotRow(r, x, b * cols, lanes);
         }
     }
 
-    private void block4x4(float[] x, int b, float[] out, int r) {
+    private void block4x4(float[] x, int b, float[] out, int r, float[] lanes) {
         long w0 = (long) r * cols, w1 = w0 + cols, w2 = w1 + cols, w3 = w2 + cols;
         int x0 = b * cols, x1 = x0 + cols, x2 = x1 + cols, x3 = x2 + cols;
         FloatVector a00 = FloatVector.zero(F), a01 = a00, a02 = a00, a03 = a00;
@@ -97,13 +101,17 @@ public abstract sealed class DenseMatrix implements MatrixWeights permits F32Mat
             a30 = w.fma(v0, a30); a31 = w.fma(v1, a31); a32 = w.fma(v2, a32); a33 = w.fma(v3, a33);
         }
         int o0 = b * rows + r, o1 = o0 + rows, o2 = o1 + rows, o3 = o2 + rows;
-        out[o0] = finish(a00, r, x, x0); out[o1] = finish(a01, r, x, x1); out[o2] = finish(a02, r, x, x2); out[o3] = finish(a03, r, x, x3);
-        out[o0 + 1] = finish(a10, r + 1, x, x0); out[o1 + 1] = finish(a11, r + 1, x, x1); out[o2 + 1] = finish(a12, r + 1, x, x2); out[o3 + 1] = finish(a13, r + 1, x, x3);
-        out[o0 + 2] = finish(a20, r + 2, x, x0); out[o1 + 2] = finish(a21, r + 2, x, x1); out[o2 + 2] = finish(a22, r + 2, x, x2); out[o3 + 2] = finish(a23, r + 2, x, x3);
-        out[o0 + 3] = finish(a30, r + 3, x, x0); out[o1 + 3] = finish(a31, r + 3, x, x1); out[o2 + 3] = finish(a32, r + 3, x, x2); out[o3 + 3] = finish(a33, r + 3, x, x3);
+        int l = F.length();
+        a00.intoArray(lanes, 0); a01.intoArray(lanes, l); a02.intoArray(lanes, 2 * l); a03.intoArray(lanes, 3 * l);
+        a10.intoArray(lanes, 4 * l); a11.intoArray(lanes, 5 * l); a12.intoArray(lanes, 6 * l); a13.intoArray(lanes, 7 * l);
+        a20.intoArray(lanes, 8 * l); a21.intoArray(lanes, 9 * l); a22.intoArray(lanes, 10 * l); a23.intoArray(lanes, 11 * l);
+        a30.intoArray(lanes, 12 * l); a31.intoArray(lanes, 13 * l); a32.intoArray(lanes, 14 * l); a33.intoArray(lanes, 15 * l);
+        for (int k = 0; k < 4; k++) {
+            for (int t = 0; t < 4; t++) out[o0 + t * rows + k] = finish(lanes, 4 * k + t, r + k, x, x0 + t * cols);
+        }
     }
 
-    private void block4x1(float[] x, int b, float[] out, int r) {
+    private void block4x1(float[] x, int b, float[] out, int r, float[] lanes) {
         long w0 = (long) r * cols, w1 = w0 + cols, w2 = w1 + cols, w3 = w2 + cols;
         int x0 = b * cols;
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
@@ -115,22 +123,26 @@ public abstract sealed class DenseMatrix implements MatrixWeights permits F32Mat
             a3 = load(w3 + c).fma(v, a3);
         }
         int o = b * rows + r;
-        out[o] = finish(a0, r, x, x0);
-        out[o + 1] = finish(a1, r + 1, x, x0);
-        out[o + 2] = finish(a2, r + 2, x, x0);
-        out[o + 3] = finish(a3, r + 3, x, x0);
+        int l = F.length();
+        a0.intoArray(lanes, 0); a1.intoArray(lanes, l); a2.intoArray(lanes, 2 * l); a3.intoArray(lanes, 3 * l);
+        for (int k = 0; k < 4; k++) out[o + k] = finish(lanes, k, r + k, x, x0);
     }
 
-    private float dotRow(int r, float[] x, int xOff) {
+    private float dotRow(int r, float[] x, int xOff, float[] lanes) {
         long w0 = (long) r * cols;
         FloatVector a = FloatVector.zero(F);
         for (int c = 0; c < vecCols; c += F.length()) a = load(w0 + c).fma(FloatVector.fromArray(F, x, xOff + c), a);
-        return finish(a, r, x, xOff);
+        a.intoArray(lanes, 0);
+        return finish(lanes, 0, r, x, xOff);
     }
 
-    /** Lane reduction, then the scalar tail columns: the canonical end of every dot product. */
-    private float finish(FloatVector acc, int r, float[] x, int xOff) {
-        float s = VectorMath.sumLanes(acc);
+    /**
+     * Lane reduction of the accumulator parked at {@code lanes[k·L]}, then the scalar tail columns: the canonical
+     * end of every dot product. Accumulators are parked rather than passed: a vector handed to a call C2 does not
+     * inline is boxed, one allocation per row.
+     */
+    private float finish(float[] lanes, int k, int r, float[] x, int xOff) {
+        float s = VectorMath.sumLanesScalar(lanes, k * F.length(), F.length());
         long w0 = (long) r * cols;
         for (int c = vecCols; c < cols; c++) s += scalar(w0 + c) * x[xOff + c];
         return s;

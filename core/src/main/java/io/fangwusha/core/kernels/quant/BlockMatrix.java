@@ -35,8 +35,8 @@ abstract sealed class BlockMatrix implements MatrixWeights
     /** From this batch size on, rows are decoded once into a float panel ({@link PackedTile}). */
     static final int PACK_MIN_BATCH = 4;
 
-    /** Per-thread copies: activations at the tile stride, and decoded rows for the generic {@link #dot4}. */
-    private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[2][0]);
+    /** Per-thread copies: activations at the tile stride, decoded rows for the generic {@link #dot4}, lane sums. */
+    private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[3][0]);
 
     final MemorySegment data;
     final int rows;
@@ -88,19 +88,22 @@ abstract sealed class BlockMatrix implements MatrixWeights
 
     /**
      * {@code out[o + k] = dot(row r+k, x[xOff ..])} for {@code k < 4}, in the canonical order. This generic version
-     * decodes the rows into a scratch buffer; types override it with an in-register decode.
+     * decodes the rows into a scratch buffer; types override it with an in-register decode. Accumulators leave
+     * through {@code lanes} (at least {@code 4·L} floats): handing a vector to a call C2 does not inline (such as
+     * {@link VectorMath#sumLanes} in a large kernel) boxes it, which cost ~50 MB of garbage per 0.6B token.
      */
-    void dot4(int r, float[] x, int xOff, float[] out, int o) {
+    void dot4(int r, float[] x, int xOff, float[] out, int o, float[] lanes) {
         float[] w = buffer(1, 4 * cols);
         for (int k = 0; k < 4; k++) decodeRow((r + k) * rowBytes, w, k * cols);
-        for (int k = 0; k < 4; k++) out[o + k] = dot(w, k * cols, x, xOff, cols);
+        for (int k = 0; k < 4; k++) out[o + k] = dot(w, k * cols, x, xOff, cols, lanes);
     }
 
     /** The canonical dot of one row (decoded at {@code w[wOff..]}) with {@code x[xOff..]}. */
-    static float dot(float[] w, int wOff, float[] x, int xOff, int n) {
+    static float dot(float[] w, int wOff, float[] x, int xOff, int n, float[] lanes) {
         FloatVector acc = FloatVector.zero(F);
         for (int i = 0; i < n; i += L) acc = FloatVector.fromArray(F, w, wOff + i).fma(FloatVector.fromArray(F, x, xOff + i), acc);
-        return VectorMath.sumLanes(acc);
+        acc.intoArray(lanes, 0);
+        return VectorMath.sumLanesScalar(lanes, 0, L);
     }
 
     private static float[] buffer(int which, int size) {
@@ -122,14 +125,15 @@ abstract sealed class BlockMatrix implements MatrixWeights
             multiplyPacked(x, batch, out, rowStart, rowEnd);
             return;
         }
+        float[] lanes = buffer(2, 4 * L);
         for (int b = 0; b < batch; b++) {
             int r = rowStart;
-            for (; r + 4 <= rowEnd; r += 4) dot4(r, x, b * cols, out, b * rows + r);
+            for (; r + 4 <= rowEnd; r += 4) dot4(r, x, b * cols, out, b * rows + r, lanes);
             if (r < rowEnd) {
                 float[] w = buffer(1, cols);
                 for (; r < rowEnd; r++) {
                     decodeRow(r * rowBytes, w, 0);
-                    out[b * rows + r] = dot(w, 0, x, b * cols, cols);
+                    out[b * rows + r] = dot(w, 0, x, b * cols, cols, lanes);
                 }
             }
         }

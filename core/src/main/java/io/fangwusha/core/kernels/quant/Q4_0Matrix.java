@@ -30,12 +30,12 @@ final class Q4_0Matrix extends BlockMatrix {
     }
 
     @Override
-    void dot4(int r, float[] x, int xOff, float[] out, int o) {
+    void dot4(int r, float[] x, int xOff, float[] out, int o, float[] lanes) {
         if (L != 16) {
-            dot4Parts(r, x, xOff, out, o);
+            dot4Parts(r, x, xOff, out, o, lanes);
             return;
         }
-        dot4Lut(r, x, xOff, out, o);
+        dot4Lut(r, x, xOff, out, o, lanes);
     }
 
     /**
@@ -44,7 +44,7 @@ final class Q4_0Matrix extends BlockMatrix {
      * the {@code - 8} nor an int-to-float conversion is needed): 3072x1024, 1 thread, 16.3-17.6 -> 21-22 GFLOP/s.
      * The values are exactly {@link #decodeRow}'s, so the order and the results are unchanged.
      */
-    private void dot4Lut(int r, float[] x, int xOff, float[] out, int o) {
+    private void dot4Lut(int r, float[] x, int xOff, float[] out, int o, float[] lanes) {
         long r0 = r * rowBytes, r1 = r0 + rowBytes, r2 = r1 + rowBytes, r3 = r2 + rowBytes;
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         for (long bo = 0; bo < rowBytes; bo += 18, xOff += 32) {
@@ -61,10 +61,11 @@ final class Q4_0Matrix extends BlockMatrix {
             q = ints(r3 + bo);
             a3 = q.lanewise(VectorOperators.ASHR, 4).selectFrom(t).reinterpretAsFloats().fma(hi, q.selectFrom(t).reinterpretAsFloats().fma(lo, a3));
         }
-        out[o] = VectorMath.sumLanes(a0);
-        out[o + 1] = VectorMath.sumLanes(a1);
-        out[o + 2] = VectorMath.sumLanes(a2);
-        out[o + 3] = VectorMath.sumLanes(a3);
+        a0.intoArray(lanes, 0);
+        a1.intoArray(lanes, L);
+        a2.intoArray(lanes, 2 * L);
+        a3.intoArray(lanes, 3 * L);
+        for (int k = 0; k < 4; k++) out[o + k] = VectorMath.sumLanesScalar(lanes, k * L, L);
     }
 
     /** {@code k - 8} for {@code k < 16}: a nibble's value before scaling (16-lane vectors only). */
@@ -74,7 +75,7 @@ final class Q4_0Matrix extends BlockMatrix {
         return (IntVector) ByteVector.fromMemorySegment(B, data, blockOff + 2, LE).convertShape(VectorOperators.B2I, I16, 0);
     }
 
-    private void dot4Parts(int r, float[] x, int xOff, float[] out, int o) {
+    private void dot4Parts(int r, float[] x, int xOff, float[] out, int o, float[] lanes) {
         long r0 = r * rowBytes, r1 = r0 + rowBytes, r2 = r1 + rowBytes, r3 = r2 + rowBytes;
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         for (long bo = 0; bo < rowBytes; bo += 18, xOff += 32) {
@@ -91,10 +92,11 @@ final class Q4_0Matrix extends BlockMatrix {
                 }
             }
         }
-        out[o] = VectorMath.sumLanes(a0);
-        out[o + 1] = VectorMath.sumLanes(a1);
-        out[o + 2] = VectorMath.sumLanes(a2);
-        out[o + 3] = VectorMath.sumLanes(a3);
+        a0.intoArray(lanes, 0);
+        a1.intoArray(lanes, L);
+        a2.intoArray(lanes, 2 * L);
+        a3.intoArray(lanes, 3 * L);
+        for (int k = 0; k < 4; k++) out[o + k] = VectorMath.sumLanesScalar(lanes, k * L, L);
     }
 
     @Override

@@ -51,13 +51,13 @@ final class Q4_KMatrix extends BlockMatrix {
     }
 
     @Override
-    void dot4(int r, float[] x, int xOff, float[] out, int o) {
+    void dot4(int r, float[] x, int xOff, float[] out, int o, float[] lanes) {
         if (L != 16) {
-            super.dot4(r, x, xOff, out, o);
+            super.dot4(r, x, xOff, out, o, lanes);
             return;
         }
-        dot2(r, x, xOff, out, o);
-        dot2(r + 2, x, xOff, out, o + 2);
+        dot2(r, x, xOff, out, o, lanes);
+        dot2(r + 2, x, xOff, out, o + 2, lanes);
     }
 
     /**
@@ -66,7 +66,7 @@ final class Q4_KMatrix extends BlockMatrix {
      * (indices wrap modulo 16, so the high nibble needs only a shift). Column order and values are
      * {@link #decodeRow}'s, so results equal the batched path's bit for bit.
      */
-    private void dot2(int r, float[] x, int xOff, float[] out, int o) {
+    private void dot2(int r, float[] x, int xOff, float[] out, int o, float[] lanes) {
         long r0 = r * rowBytes, r1 = r0 + rowBytes;
         float[] f = FACTORS.get();
         FloatVector a0 = FloatVector.zero(F), a1 = a0;
@@ -95,8 +95,10 @@ final class Q4_KMatrix extends BlockMatrix {
                 a1 = qb.lanewise(VectorOperators.ASHR, 4).selectFrom(hi).reinterpretAsFloats().fma(x3, a1);
             }
         }
-        out[o] = VectorMath.sumLanes(a0);
-        out[o + 1] = VectorMath.sumLanes(a1);
+        a0.intoArray(lanes, 0);
+        a1.intoArray(lanes, L);
+        out[o] = VectorMath.sumLanesScalar(lanes, 0, L);
+        out[o + 1] = VectorMath.sumLanesScalar(lanes, L, L);
     }
 
     private static final ThreadLocal<float[]> FACTORS = ThreadLocal.withInitial(() -> new float[32]);

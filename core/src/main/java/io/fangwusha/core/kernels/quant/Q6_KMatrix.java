@@ -42,12 +42,12 @@ final class Q6_KMatrix extends BlockMatrix {
     }
 
     @Override
-    void dot4(int r, float[] x, int xOff, float[] out, int o) {
+    void dot4(int r, float[] x, int xOff, float[] out, int o, float[] lanes) {
         if (PARTS != 1) {
-            super.dot4(r, x, xOff, out, o);
+            super.dot4(r, x, xOff, out, o, lanes);
             return;
         }
-        for (int k = 0; k < 4; k++) out[o + k] = dot1((r + k) * rowBytes, x, xOff);
+        for (int k = 0; k < 4; k++) out[o + k] = dot1((r + k) * rowBytes, x, xOff, lanes);
     }
 
     /**
@@ -56,7 +56,7 @@ final class Q6_KMatrix extends BlockMatrix {
      * Factors {@code d * scale} come from {@link #factors} before the vector work (scalar reads between vector ops
      * cost C2 more than the decode).
      */
-    private float dot1(long row, float[] x, int xOff) {
+    private float dot1(long row, float[] x, int xOff, float[] lanes) {
         float[] f = FACTORS.get();
         FloatVector acc = FloatVector.zero(F);
         for (long src = row; src < row + rowBytes; src += 210, xOff += 256) {
@@ -76,7 +76,8 @@ final class Q6_KMatrix extends BlockMatrix {
                 }
             }
         }
-        return VectorMath.sumLanes(acc);
+        acc.intoArray(lanes, 0);
+        return VectorMath.sumLanesScalar(lanes, 0, L);
     }
 
     private static final ThreadLocal<float[]> FACTORS = ThreadLocal.withInitial(() -> new float[16]);

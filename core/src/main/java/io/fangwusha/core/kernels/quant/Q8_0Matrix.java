@@ -25,13 +25,13 @@ final class Q8_0Matrix extends BlockMatrix {
     }
 
     @Override
-    void dot4(int r, float[] x, int xOff, float[] out, int o) {
-        dot2(r, x, xOff, out, o);
-        dot2(r + 2, x, xOff, out, o + 2);
+    void dot4(int r, float[] x, int xOff, float[] out, int o, float[] lanes) {
+        dot2(r, x, xOff, out, o, lanes);
+        dot2(r + 2, x, xOff, out, o + 2, lanes);
     }
 
     /** Two rows in flight: few enough live values that C2 keeps every offset in a register. */
-    private void dot2(int r, float[] x, int xOff, float[] out, int o) {
+    private void dot2(int r, float[] x, int xOff, float[] out, int o, float[] lanes) {
         long r0 = r * rowBytes, r1 = r0 + rowBytes;
         FloatVector a0 = FloatVector.zero(F), a1 = a0;
         for (long bo = 0; bo < rowBytes; bo += 34, xOff += 32) {
@@ -44,8 +44,10 @@ final class Q8_0Matrix extends BlockMatrix {
                 }
             }
         }
-        out[o] = VectorMath.sumLanes(a0);
-        out[o + 1] = VectorMath.sumLanes(a1);
+        a0.intoArray(lanes, 0);
+        a1.intoArray(lanes, L);
+        out[o] = VectorMath.sumLanesScalar(lanes, 0, L);
+        out[o + 1] = VectorMath.sumLanesScalar(lanes, L, L);
     }
 
     @Override
