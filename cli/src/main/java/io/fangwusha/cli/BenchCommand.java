@@ -60,8 +60,11 @@ final class BenchCommand implements Callable<Integer> {
             int vocab = Math.min(model.config().vocabSize(), 151_000);
             int[] prompt = rnd.ints(promptTokens, 0, vocab).toArray();
             double[] pp = new double[repetitions], tg = new double[repetitions];
+            // One cache, emptied before each repetition (as llama-bench clears its context): a fresh cache per
+            // repetition left the earlier ones as garbage in the old generation, up to 4x the cache in peak RSS.
+            KvCache cache = model.newCache(promptTokens + genTokens + 1);
             for (int rep = -1; rep < repetitions; rep++) { // rep -1 warms up the JIT
-                KvCache cache = model.newCache(promptTokens + genTokens + 1);
+                cache.truncate(0);
                 long a = System.nanoTime();
                 Generator.prefill(model, cache, prompt);
                 long b = System.nanoTime();
