@@ -37,10 +37,7 @@ final class Attention {
         float[] keys = type == KvCacheType.F32 ? cache.keys[layer] : row;
         short[] keys16 = type == KvCacheType.F32 ? null : cache.keys16[layer];
         for (int t = 0; t < n; t++) {
-            int at = t * kvDim + kv;
-            if (type == KvCacheType.F16) HalfVectors.widenF16(keys16, at, row, 0, headDim);
-            else if (type == KvCacheType.BF16) HalfVectors.widenBf16(keys16, at, row, 0, headDim);
-            int kOff = type == KvCacheType.F32 ? at : 0;
+            int kOff = rowOffset(type, keys16, t * kvDim + kv, row, headDim);
             for (int j = 0; j < count; j++) scores[j * n + t] = VectorMath.dot(q, qo + j * headDim, keys, kOff, headDim) * scale;
         }
         for (int j = 0; j < count; j++) softmax(scores, j * n, n);
@@ -49,12 +46,18 @@ final class Attention {
         float[] values = type == KvCacheType.F32 ? cache.values[layer] : row;
         short[] values16 = type == KvCacheType.F32 ? null : cache.values16[layer];
         for (int t = 0; t < n; t++) {
-            int at = t * kvDim + kv;
-            if (type == KvCacheType.F16) HalfVectors.widenF16(values16, at, row, 0, headDim);
-            else if (type == KvCacheType.BF16) HalfVectors.widenBf16(values16, at, row, 0, headDim);
-            int vOff = type == KvCacheType.F32 ? at : 0;
+            int vOff = rowOffset(type, values16, t * kvDim + kv, row, headDim);
             for (int j = 0; j < count; j++) VectorMath.axpy(scores[j * n + t], values, vOff, out, oo + j * headDim, headDim);
         }
+    }
+
+    /**
+     * Where the cache row at {@code at} can be read as floats: in place for F32, else widened into {@code row[0..]}.
+     */
+    private static int rowOffset(KvCacheType type, short[] cache16, int at, float[] row, int headDim) {
+        if (type == KvCacheType.F16) HalfVectors.widenF16(cache16, at, row, 0, headDim);
+        else if (type == KvCacheType.BF16) HalfVectors.widenBf16(cache16, at, row, 0, headDim);
+        return type == KvCacheType.F32 ? at : 0;
     }
 
     /** s[off..off+n) := exp(s - max) / sum, the weights applied to the values (one rounding: e * (1/sum)). */
