@@ -88,6 +88,7 @@ public final class Bf16Matrix extends DenseMatrix {
         float[] w = s.panel(cols);
         for (int r = rowStart; r < rowEnd; r += PackedTile.PANEL_ROWS) {
             int n = Math.min(PackedTile.PANEL_ROWS, rowEnd - r);
+            CacheWarmer.warm(data, 2L * r * cols, 2L * (r + n) * cols);
             for (int k = 0; k < n; k++) widen(r + k, w, k * PackedTile.stride(cols));
             PackedTile.multiply(s, n, cols, chunkCols, xs, x, batch, out, rows, r);
         }

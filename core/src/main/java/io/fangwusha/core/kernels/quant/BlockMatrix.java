@@ -1,6 +1,7 @@
 package io.fangwusha.core.kernels.quant;
 
 import io.fangwusha.core.FangwushaException;
+import io.fangwusha.core.kernels.CacheWarmer;
 import io.fangwusha.core.kernels.MatrixWeights;
 import io.fangwusha.core.kernels.PackedTile;
 import io.fangwusha.core.kernels.VectorMath;
@@ -126,15 +127,21 @@ abstract sealed class BlockMatrix implements MatrixWeights
             return;
         }
         float[] lanes = buffer(2, 4 * L);
-        for (int b = 0; b < batch; b++) {
-            int r = rowStart;
-            for (; r + 4 <= rowEnd; r += 4) dot4(r, x, b * cols, out, b * rows + r, lanes);
-            if (r < rowEnd) {
-                float[] w = buffer(1, cols);
-                for (; r < rowEnd; r++) {
-                    decodeRow(r * rowBytes, w, 0);
-                    out[b * rows + r] = dot(w, 0, x, b * cols, cols, lanes);
-                }
+        int step = CacheWarmer.rowsPerChunk(rowBytes, 4);
+        int r = rowStart;
+        while (r + 4 <= rowEnd) {
+            int end = r + Math.min(step, (rowEnd - r) & ~3);
+            CacheWarmer.warm(data, r * rowBytes, end * rowBytes);
+            for (int b = 0; b < batch; b++) {
+                for (int k = r; k < end; k += 4) dot4(k, x, b * cols, out, b * rows + k, lanes);
+            }
+            r = end;
+        }
+        if (r < rowEnd) {
+            float[] w = buffer(1, cols);
+            for (; r < rowEnd; r++) {
+                decodeRow(r * rowBytes, w, 0);
+                for (int b = 0; b < batch; b++) out[b * rows + r] = dot(w, 0, x, b * cols, cols, lanes);
             }
         }
     }
@@ -147,6 +154,7 @@ abstract sealed class BlockMatrix implements MatrixWeights
         float[] w = s.panel(cols);
         for (int r = rowStart; r < rowEnd; r += PackedTile.PANEL_ROWS) {
             int n = Math.min(PackedTile.PANEL_ROWS, rowEnd - r);
+            CacheWarmer.warm(data, r * rowBytes, (r + n) * rowBytes);
             for (int k = 0; k < n; k++) decodeRow((r + k) * rowBytes, w, k * ws);
             PackedTile.multiply(s, n, cols, cols, xs, x, batch, out, rows, r);
         }
