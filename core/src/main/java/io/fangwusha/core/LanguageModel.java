@@ -148,7 +148,11 @@ public final class LanguageModel implements AutoCloseable {
                 GgufVocab v = gguf.vocab();
                 tokenizer = Tokenizer.fromGguf(v.tokens(), v.merges(), v.tokenTypes(), v.pre());
                 defaults = GenerationDefaults.transformersDefaults(config.eosTokenIds());
-                template = () -> v.chatTemplate() == null ? null : ChatTemplate.of(v.chatTemplate(), ggufSpecialTokens(v));
+                // the template supplier lives as long as the model: it keeps the template text and bos/eos strings,
+                // not the vocabulary (300k strings)
+                String templateText = v.chatTemplate();
+                java.util.Map<String, Object> specialTokens = ggufSpecialTokens(v);
+                template = () -> templateText == null ? null : ChatTemplate.of(templateText, specialTokens);
             } else {
                 HfCheckpoint checkpoint = HfCheckpoint.open(path);
                 resources.add(checkpoint);

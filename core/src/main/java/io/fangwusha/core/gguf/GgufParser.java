@@ -3,8 +3,6 @@ package io.fangwusha.core.gguf;
 import io.fangwusha.core.FangwushaException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,6 +20,8 @@ final class GgufParser {
     private final MemorySegment seg;
     private final String file;
     long pos;
+    /** Holds a string's bytes while they are checked. */
+    private byte[] buf = new byte[256];
 
     GgufParser(MemorySegment seg, String file) {
         this.seg = seg;
@@ -59,16 +59,58 @@ final class GgufParser {
     }
 
     String string(String what) {
+        int n = checkedString(what);
+        return new String(buf, 0, n, StandardCharsets.UTF_8);
+    }
+
+    /** Reads a string's bytes into {@code buf} and checks that they are UTF-8; returns their number. */
+    private int checkedString(String what) {
         long n = i64(what + " length");
         need(n, what);
-        byte[] b = seg.asSlice(pos, n).toArray(ValueLayout.JAVA_BYTE);
+        if (n > Integer.MAX_VALUE - 8) throw new FangwushaException(file + ": " + what + " at offset " + pos + " is too long");
+        if (n > buf.length) buf = new byte[(int) Math.max(n, 2L * buf.length)];
+        MemorySegment.copy(seg, ValueLayout.JAVA_BYTE, pos, buf, 0, (int) n);
         pos += n;
-        try {
-            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(java.nio.ByteBuffer.wrap(b)).toString();
-        } catch (CharacterCodingException e) {
+        if (!isUtf8(buf, 0, (int) n)) {
             throw new FangwushaException(file + ": " + what + " at offset " + (pos - n) + " is not valid UTF-8");
         }
+        return (int) n;
+    }
+
+    /**
+     * Well-formed UTF-8 (Unicode table 3-7: no overlong forms, surrogates or code points past U+10FFFF), which is
+     * what Java's strict UTF-8 decoder accepts; checked without building strings.
+     */
+    static boolean isUtf8(byte[] b, int from, int to) {
+        int i = from;
+        while (i < to) {
+            int c = b[i] & 0xFF;
+            if (c < 0x80) {
+                i++;
+                continue;
+            }
+            int n, lo = 0x80, hi = 0xBF; // continuation bytes after the lead; the first one's range depends on it
+            if (c >= 0xC2 && c <= 0xDF) n = 1;
+            else if (c >= 0xE0 && c <= 0xEF) {
+                n = 2;
+                if (c == 0xE0) lo = 0xA0;
+                if (c == 0xED) hi = 0x9F;
+            } else if (c >= 0xF0 && c <= 0xF4) {
+                n = 3;
+                if (c == 0xF0) lo = 0x90;
+                if (c == 0xF4) hi = 0x8F;
+            } else {
+                return false;
+            }
+            if (i + n >= to) return false; // truncated sequence
+            int c1 = b[i + 1] & 0xFF;
+            if (c1 < lo || c1 > hi) return false;
+            for (int k = 2; k <= n; k++) {
+                if ((b[i + k] & 0xC0) != 0x80) return false;
+            }
+            i += n + 1;
+        }
+        return true;
     }
 
     GgufValueType type(String what) {
@@ -88,7 +130,8 @@ final class GgufParser {
                 if (n < 0 || n > seg.byteSize() - pos || n > Integer.MAX_VALUE - 8) {
                     throw new FangwushaException(file + ": metadata '" + key + "' array length " + n + " is impossible");
                 }
-                yield new GgufValue(GgufValueType.ARRAY, et, array(et, (int) n, key, depth));
+                MappedArray mapped = mapped(et, (int) n, key);
+                yield new GgufValue(GgufValueType.ARRAY, et, mapped != null ? mapped : array(et, (int) n, key, depth));
             }
             case STRING -> GgufValue.string(string("metadata '" + key + "'"));
             default -> new GgufValue(t, null, scalar(t, key));
@@ -114,6 +157,28 @@ final class GgufParser {
             }
             default -> throw new IllegalStateException(t.name());
         };
+    }
+
+    /**
+     * A large array of strings or numbers, checked as the parse would and passed over, left in the file; null (with
+     * the position unchanged) for a small one, a bool or nested array, or a truncated one (whose parse then reports
+     * where the file ends, as always).
+     */
+    private MappedArray mapped(GgufValueType et, int n, String key) {
+        long start = pos;
+        if (et == GgufValueType.STRING) {
+            for (int i = 0; i < n; i++) checkedString("metadata '" + key + "'[" + i + "]");
+        } else if (et.size > 0 && et != GgufValueType.BOOL && (long) n * et.size <= seg.byteSize() - pos) {
+            pos += (long) n * et.size;
+        }
+        if (pos - start >= MappedArray.MIN_BYTES) return new MappedArray(seg, file, key, et, start, n);
+        pos = start;
+        return null;
+    }
+
+    /** The elements of an array of strings or numbers starting at {@link #pos}, as {@link GgufValue} holds them. */
+    Object elements(GgufValueType et, int n, String key) {
+        return array(et, n, key, 0);
     }
 
     private Object array(GgufValueType et, int n, String key, int depth) {

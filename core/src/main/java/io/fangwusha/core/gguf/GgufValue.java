@@ -12,6 +12,10 @@ import java.util.Objects;
  * {@link Double}; BOOL → {@link Boolean}; STRING → {@link String}. ARRAY ({@code elementType} set): {@code int[]} for
  * the 8/16-bit types and INT32, {@code long[]} for UINT32/UINT64/INT64, {@code float[]}, {@code double[]},
  * {@code boolean[]}, {@code String[]}, and {@code List<GgufValue>} for arrays of arrays.
+ *
+ * <p>A large array of strings or numbers read from a file (a vocabulary, its merges) stays in the file's mapping
+ * until asked for: {@link #value()} then parses it into a fresh array on each call, and fails once the file is
+ * closed. Such a value costs no heap while a model runs.
  */
 public record GgufValue(GgufValueType type, GgufValueType elementType, Object value) {
 
@@ -52,9 +56,16 @@ public record GgufValue(GgufValueType type, GgufValueType elementType, Object va
         return new GgufValue(GgufValueType.ARRAY, GgufValueType.INT32, v.clone());
     }
 
+    /** The value as the class comment describes it; an array left in a file is parsed into a new array. */
+    @Override
+    public Object value() {
+        return value instanceof MappedArray m ? m.read() : value;
+    }
+
     /** Number of elements of an array value. */
     public int length() {
         return switch (value) {
+            case MappedArray a -> a.length();
             case int[] a -> a.length;
             case long[] a -> a.length;
             case float[] a -> a.length;
@@ -69,12 +80,12 @@ public record GgufValue(GgufValueType type, GgufValueType elementType, Object va
     @Override
     public boolean equals(Object o) {
         return o instanceof GgufValue v && type == v.type && elementType == v.elementType
-                && Objects.deepEquals(value, v.value);
+                && Objects.deepEquals(value(), v.value());
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(type, elementType, Arrays.deepHashCode(new Object[] {value}));
+        return Objects.hash(type, elementType, Arrays.deepHashCode(new Object[] {value()}));
     }
 
     @Override

@@ -21,11 +21,11 @@ final class Bpe {
     private final int unkId;
     private final boolean fuseUnk;
     /** With HF's {@code ignore_merges}, a pre-token that is itself in the vocabulary is one token. */
-    private final java.util.Map<String, Integer> wholeWords;
+    private final TokenTable wholeWords;
     private final ConcurrentHashMap<String, int[]> cache = new ConcurrentHashMap<>();
 
     Bpe(PairRanks ranks, int[] mergeResult, int[] byteIds, int unkId, boolean fuseUnk,
-            java.util.Map<String, Integer> wholeWordsOrNull) {
+            TokenTable wholeWordsOrNull) {
         this.ranks = ranks;
         this.mergeResult = mergeResult;
         this.byteIds = byteIds;
@@ -53,8 +53,8 @@ final class Bpe {
 
     private int[] compute(byte[] bytes) {
         if (wholeWords != null) {
-            Integer whole = wholeWords.get(ByteLevel.encode(bytes, 0, bytes.length));
-            if (whole != null) return new int[] {whole};
+            int whole = wholeWords.vocabId(bytes, 0, bytes.length);
+            if (whole >= 0) return new int[] {whole};
         }
         int n = 0;
         int[] sym = new int[bytes.length];

@@ -43,19 +43,27 @@ final class ByteLevel {
     }
 
     /**
+     * True when every character of the string is in the byte alphabet: it then stands for the bytes its characters
+     * map to, and {@link #encode} of those bytes gives it back.
+     */
+    static boolean inAlphabet(String s) {
+        for (int i = 0, n = s.length(); i < n; i++) {
+            if (charToByte(s.charAt(i)) < 0) return false;
+        }
+        return true;
+    }
+
+    /**
      * Appends the bytes a token stands for, as HF's ByteLevel decoder does: if every character of the token is in
      * the byte alphabet, the bytes it maps to; otherwise (e.g. an added token with a character outside the alphabet)
      * the token's own UTF-8 bytes.
      */
     static void appendTokenBytes(String token, ByteArrayOutputStream out) {
-        int n = token.length();
-        for (int i = 0; i < n; i++) {
-            if (charToByte(token.charAt(i)) < 0) {
-                byte[] raw = Utf8.encode(token);
-                out.write(raw, 0, raw.length);
-                return;
-            }
+        if (!inAlphabet(token)) {
+            byte[] raw = Utf8.encode(token);
+            out.write(raw, 0, raw.length);
+            return;
         }
-        for (int i = 0; i < n; i++) out.write(charToByte(token.charAt(i)));
+        for (int i = 0, n = token.length(); i < n; i++) out.write(charToByte(token.charAt(i)));
     }
 }

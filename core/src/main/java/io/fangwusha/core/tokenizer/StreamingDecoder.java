@@ -21,11 +21,11 @@ final class StreamingDecoder implements StreamDecoder {
 
     @Override
     public String push(int id) {
-        byte[] b = tokenizer.decodeBytes(id, skipSpecial);
-        if (b == null || b.length == 0) return "";
-        if (pendingLen + b.length > pending.length) pending = Arrays.copyOf(pending, Math.max(pending.length * 2, pendingLen + b.length));
-        System.arraycopy(b, 0, pending, pendingLen, b.length);
-        pendingLen += b.length;
+        int n = tokenizer.decodedLength(id, skipSpecial);
+        if (n == 0) return "";
+        if (pendingLen + n > pending.length) pending = Arrays.copyOf(pending, Math.max(pending.length * 2, pendingLen + n));
+        tokenizer.copyDecoded(id, pending, pendingLen);
+        pendingLen += n;
         StringBuilder sb = new StringBuilder();
         int tail = Utf8.decodeComplete(pending, 0, pendingLen, sb);
         System.arraycopy(pending, tail, pending, 0, pendingLen - tail);

@@ -24,10 +24,10 @@ import java.util.Map;
  */
 public final class Tokenizer {
     private final String source;
-    private final String[] tokens;
-    private final byte[][] tokenBytes;
+    /** Bytes and strings of every id, and the vocabulary lookup (compact: see TokenTable). */
+    private final TokenTable table;
     private final boolean[] special;
-    private final Map<String, Integer> vocab;
+    /** Added tokens by content: few, and looked up before the vocabulary. */
     private final Map<String, Integer> added;
     private final Bpe bpe;
     private final PreTokenizer preTokenizer;
@@ -39,9 +39,10 @@ public final class Tokenizer {
     record Spec(String source, Map<String, Integer> vocab, List<String[]> merges, List<AddedToken> addedTokens,
             PreTokenizer preTokenizer, boolean nfc, String unkToken, boolean fuseUnk, boolean ignoreMerges) {}
 
+    /** Nothing of {@code spec} is kept: its strings and maps are garbage once the tokenizer is built. */
     private Tokenizer(Spec spec) {
         this.source = spec.source();
-        this.vocab = spec.vocab();
+        Map<String, Integer> vocab = spec.vocab();
         this.preTokenizer = spec.preTokenizer();
         this.nfc = spec.nfc();
         int maxId = -1;
@@ -50,7 +51,7 @@ public final class Tokenizer {
             maxId = Math.max(maxId, id);
         }
         for (AddedToken t : spec.addedTokens()) maxId = Math.max(maxId, t.id());
-        tokens = new String[maxId + 1];
+        String[] tokens = new String[maxId + 1];
         special = new boolean[maxId + 1];
         vocab.forEach((tok, id) -> tokens[id] = tok);
         added = new HashMap<>();
@@ -66,9 +67,10 @@ public final class Tokenizer {
         }
         rawMatcher = new AddedTokenMatcher(rawPatterns);
         normalizedMatcher = new AddedTokenMatcher(normPatterns);
+        table = new TokenTable(tokens, vocab);
 
         List<String[]> merges = spec.merges();
-        PairRanks ranks = new PairRanks(merges.size());
+        PairRanks ranks = new PairRanks(tokens.length, merges.size());
         int[] mergeResult = new int[merges.size()];
         for (int r = 0; r < merges.size(); r++) {
             String[] m = merges.get(r);
@@ -88,15 +90,7 @@ public final class Tokenizer {
             if (u == null) throw new FangwushaException(source + ": model.unk_token '" + spec.unkToken() + "' is not in the vocab");
             unkId = u;
         }
-        bpe = new Bpe(ranks, mergeResult, byteIds, unkId, spec.fuseUnk(), spec.ignoreMerges() ? vocab : null);
-        tokenBytes = new byte[tokens.length][];
-        ByteArrayOutputStream buf = new ByteArrayOutputStream();
-        for (int id = 0; id < tokens.length; id++) {
-            if (tokens[id] == null) continue;
-            buf.reset();
-            ByteLevel.appendTokenBytes(tokens[id], buf);
-            tokenBytes[id] = buf.toByteArray();
-        }
+        bpe = new Bpe(ranks, mergeResult, byteIds, unkId, spec.fuseUnk(), spec.ignoreMerges() ? table : null);
     }
 
     static Tokenizer of(Spec spec) {
@@ -246,18 +240,24 @@ public final class Tokenizer {
     public String decode(int[] ids, boolean skipSpecialTokens) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(ids.length * 4);
         for (int id : ids) {
-            byte[] b = decodeBytes(id, skipSpecialTokens);
-            if (b != null) out.write(b, 0, b.length);
+            if (decodes(id, skipSpecialTokens)) table.appendBytes(id, out);
         }
         byte[] all = out.toByteArray();
         return Utf8.decodeLossy(all, 0, all.length);
     }
 
-    /** Bytes a token decodes to, or null if it decodes to nothing (unknown id, or skipped special token). */
-    byte[] decodeBytes(int id, boolean skipSpecialTokens) {
-        if (id < 0 || id >= tokens.length || tokenBytes[id] == null) return null;
-        if (skipSpecialTokens && special[id]) return null;
-        return tokenBytes[id];
+    /** Number of bytes a token decodes to: 0 when it decodes to nothing (unknown id, or skipped special token). */
+    int decodedLength(int id, boolean skipSpecialTokens) {
+        return decodes(id, skipSpecialTokens) ? table.length(id) : 0;
+    }
+
+    /** Copies the bytes of a token that {@link #decodedLength} gave a length for to {@code dst[pos...]}. */
+    void copyDecoded(int id, byte[] dst, int pos) {
+        table.copyBytes(id, dst, pos);
+    }
+
+    private boolean decodes(int id, boolean skipSpecialTokens) {
+        return table.has(id) && !(skipSpecialTokens && special[id]);
     }
 
     /** Incremental decoder for streaming: emits only complete UTF-8 text. */
@@ -268,8 +268,7 @@ public final class Tokenizer {
     /** Id of a vocabulary or added token string, or -1. */
     public int tokenId(String token) {
         Integer id = added.get(token);
-        if (id == null) id = vocab.get(token);
-        return id == null ? -1 : id;
+        return id != null ? id : table.vocabId(token);
     }
 
     /**
@@ -277,7 +276,7 @@ public final class Tokenizer {
      * content for added tokens, or null when no token has this id (including ids outside {@code [0, size())}).
      */
     public String tokenString(int id) {
-        return id >= 0 && id < tokens.length ? tokens[id] : null;
+        return table.string(id);
     }
 
     /** True for added tokens marked {@code special}. */
@@ -287,11 +286,11 @@ public final class Tokenizer {
 
     /** Number of ids (vocabulary plus added tokens): the largest id + 1. */
     public int size() {
-        return tokens.length;
+        return table.size();
     }
 
     @Override
     public String toString() {
-        return "Tokenizer[" + source + ", " + tokens.length + " ids]";
+        return "Tokenizer[" + source + ", " + table.size() + " ids]";
     }
 }
