@@ -21,9 +21,10 @@ final class Attention {
      * @param out       head {@code h} written at {@code out[oOff + h*headDim]}
      * @param scores    scratch of at least {@code count * (position + 1)} floats
      * @param row       scratch of {@code headDim} floats (a 16-bit cache's row widened to float32)
+     * @param lanes     scratch of one vector's lanes ({@link VectorMath#dot})
      */
     static void heads(float[] q, int qOff, int firstHead, int count, KvCache cache, int layer, int position, int kvHeads,
-                      int group, int headDim, float scale, float[] scores, float[] row, float[] out, int oOff) {
+                      int group, int headDim, float scale, float[] scores, float[] row, float[] lanes, float[] out, int oOff) {
         int kvHead = firstHead / group;
         if ((firstHead + count - 1) / group != kvHead) throw new IllegalArgumentException("heads span two KV heads");
         int kvDim = kvHeads * headDim;
@@ -38,7 +39,7 @@ final class Attention {
         short[] keys16 = type == KvCacheType.F32 ? null : cache.keys16[layer];
         for (int t = 0; t < n; t++) {
             int kOff = rowOffset(type, keys16, t * kvDim + kv, row, headDim);
-            for (int j = 0; j < count; j++) scores[j * n + t] = VectorMath.dot(q, qo + j * headDim, keys, kOff, headDim) * scale;
+            for (int j = 0; j < count; j++) scores[j * n + t] = VectorMath.dot(q, qo + j * headDim, keys, kOff, headDim, lanes) * scale;
         }
         for (int j = 0; j < count; j++) softmax(scores, j * n, n);
         int oo = oOff + firstHead * headDim;

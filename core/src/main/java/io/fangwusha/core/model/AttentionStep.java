@@ -80,7 +80,7 @@ final class AttentionStep {
 
     private void attend(int start, int end) {
         int heads = config.numHeads(), qDim = config.qDim(), count = perJob, jobsPerToken = heads / count;
-        float[] scores = w.scores.get(), row = w.rows.get();
+        float[] scores = w.scores.get(), row = w.rows.get(), lanes = w.lanes.get();
         for (int job = start; job < end; job++) {
             int i = job / jobsPerToken, first = (job % jobsPerToken) * count;
             int need = count * (positions[i] + 1);
@@ -89,7 +89,7 @@ final class AttentionStep {
                 w.scores.set(scores);
             }
             Attention.heads(w.q, i * qDim, first, count, caches[i], layer, positions[i], config.numKvHeads(),
-                    config.groupSize(), config.headDim(), scale, scores, row, w.att, i * qDim);
+                    config.groupSize(), config.headDim(), scale, scores, row, lanes, w.att, i * qDim);
         }
     }
 }

@@ -161,7 +161,7 @@ public final class Qwen3Model {
     static final class Workspace {
         final int batch;
         final float[] x, xn, q, k, v, att, gate, up;
-        final ThreadLocal<float[]> scores, rows;
+        final ThreadLocal<float[]> scores, rows, lanes;
         final MatrixWeights[] qkv = new MatrixWeights[3], pair = new MatrixWeights[2];
         final float[][] qkvOut, gateUpOut;
 
@@ -169,7 +169,7 @@ public final class Qwen3Model {
             this.batch = batch;
             if (c == null) {
                 x = xn = q = k = v = att = gate = up = new float[0];
-                scores = rows = null;
+                scores = rows = lanes = null;
                 qkvOut = gateUpOut = null;
                 return;
             }
@@ -184,6 +184,7 @@ public final class Qwen3Model {
             scores = ThreadLocal.withInitial(() -> new float[0]); // grown by AttentionStep to what the caches need
             int headDim = c.headDim();
             rows = ThreadLocal.withInitial(() -> new float[headDim]);
+            lanes = ThreadLocal.withInitial(() -> new float[io.fangwusha.core.kernels.VectorMath.F.length()]);
             qkvOut = new float[][] {q, k, v};
             gateUpOut = new float[][] {gate, up};
         }

@@ -3,6 +3,7 @@ package io.fangwusha.core.model;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fangwusha.core.kernels.HalfVectors;
+import io.fangwusha.core.kernels.VectorMath;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -46,7 +47,7 @@ class AttentionTest {
         float[] out = new float[heads * HEAD_DIM];
         float[] scores = new float[GROUP * POSITIONS];
         for (int h = 0; h < heads; h += perCall) {
-            Attention.heads(q, 0, h, perCall, c, 1, position, KV_HEADS, GROUP, HEAD_DIM, 0.158f, scores, new float[HEAD_DIM], out, 0);
+            Attention.heads(q, 0, h, perCall, c, 1, position, KV_HEADS, GROUP, HEAD_DIM, 0.158f, scores, new float[HEAD_DIM], new float[VectorMath.F.length()], out, 0);
         }
         return out;
     }
