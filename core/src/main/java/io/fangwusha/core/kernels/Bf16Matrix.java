@@ -65,8 +65,13 @@ public final class Bf16Matrix extends DenseMatrix {
             return;
         }
         float[] xs = split(x, batch, chunkCols);
+        int step = CacheWarmer.rowsPerChunk(2L * cols, 4);
         int r = rowStart;
         for (; r + 4 <= rowEnd; r += 4) {
+            if ((r - rowStart) % step == 0) {
+                long from = 2L * r * cols;
+                CacheWarmer.warm(data, from, from + 2L * cols * Math.min(step, (rowEnd - r) & ~3));
+            }
             // 4 rows stay in L1 while every token passes over them, 4, 2 or 1 tokens per register block.
             int b = 0;
             for (; b + 4 <= batch; b += 4) {
@@ -246,14 +251,11 @@ public final class Bf16Matrix extends DenseMatrix {
         // Byte offsets in one long induction variable (with the activation index derived from it), the form in
         // which C2 hoists the segment bounds checks out of the loop.
         long rb = cols * 2L, r0 = (long) r * rb, r1 = r0 + rb, r2 = r1 + rb, r3 = r2 + rb;
-        // Touch the next 4 rows one iteration's line ahead: the hardware prefetcher stops at page boundaries.
-        long ahead = r + 8 <= rows ? 4 * rb : 0;
-        int x0 = b * chunkCols, touch = 0;
+        int x0 = b * chunkCols;
         long end = chunkCols * 2L;
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         for (long o = 0; o < end; o += 2 * CHUNK) {
             int xi = x0 + (int) (o >>> 1);
-            touch += data.get(ValueLayout.JAVA_BYTE, r0 + ahead + o) + data.get(ValueLayout.JAVA_BYTE, r2 + ahead + o);
             FloatVector e = FloatVector.fromArray(F, xs, xi), od = FloatVector.fromArray(F, xs, xi + L);
             IntVector w = IntVector.fromMemorySegment(I, data, r0 + o, ByteOrder.LITTLE_ENDIAN);
             a0 = odd(w).fma(od, even(w).fma(e, a0));
@@ -264,7 +266,6 @@ public final class Bf16Matrix extends DenseMatrix {
             w = IntVector.fromMemorySegment(I, data, r3 + o, ByteOrder.LITTLE_ENDIAN);
             a3 = odd(w).fma(od, even(w).fma(e, a3));
         }
-        if (touch == Integer.MIN_VALUE) sink = touch; // keeps the touches alive
         float[] lanes = LANES.get();
         a0.intoArray(lanes, 0);
         a1.intoArray(lanes, L);
@@ -273,7 +274,6 @@ public final class Bf16Matrix extends DenseMatrix {
         finishLanes(lanes, out, b, r, x, 1);
     }
 
-    private static int sink;
 
     private float dot1(float[] xs, float[] x, int b, int r, float[] lanes) {
         long w0 = (long) r * cols;

@@ -12,8 +12,9 @@ import java.lang.foreign.ValueLayout;
  * instructions per cache line. Java has no prefetch instruction, but a loop of nothing but loads keeps dozens of
  * lines in flight. Warming ~4 KB and then computing on it from L1 ran the Q8_0 row kernel at 22.4 GFLOP/s instead
  * of 9.5 (one core, 151936x1024, mmapped; 16 KB chunks: 19, 64 KB: 21), and 4B Q8_0 decode at 4.6 tok/s instead
- * of 2.2 (2048-8192 bytes within noise). It does not pay where a kernel already streams well: BF16 decode,
- * at ~4 instructions per 32 weights, fell from 12 to 9 tok/s, so the dense kernels warm only their prefill panels.
+ * of 2.2 (2048-8192 bytes within noise). BF16 decode had its own touch-ahead of the next rows inside the loop;
+ * warming instead ran 0.6B at 22.6-26.7 tok/s instead of 20.2 (2 threads) and 4B at 3.7-4.4 instead of 3.4
+ * (both together were slower than either). The F32/F16 kernels do not warm: no model we ship runs on them.
  */
 public final class CacheWarmer {
     /** Bytes warmed at a time: small enough to stay in L1 until the kernel reaches them. */
