@@ -24,30 +24,32 @@ final class Q8_0Matrix extends BlockMatrix {
         return ((FloatVector) q.convertShape(VectorOperators.B2F, F, p)).mul(d);
     }
 
+    /**
+     * 4 rows in flight in one loop. On the Intel Xeon of sessions 2-3, two calls of a 2-row loop were faster (C2
+     * kept every offset in a register); on the AMD EPYC (Zen 5) the issue names, one 4-row loop is: 3072x1024 in
+     * cache, 1 thread, 35.8 -> 38.7-39.9 GFLOP/s, and warmed from DRAM 19.4 -> 20-21.
+     */
     @Override
     void dot4(int r, float[] x, int xOff, float[] out, int o, float[] lanes) {
-        dot2(r, x, xOff, out, o, lanes);
-        dot2(r + 2, x, xOff, out, o + 2, lanes);
-    }
-
-    /** Two rows in flight: few enough live values that C2 keeps every offset in a register. */
-    private void dot2(int r, float[] x, int xOff, float[] out, int o, float[] lanes) {
-        long r0 = r * rowBytes, r1 = r0 + rowBytes;
-        FloatVector a0 = FloatVector.zero(F), a1 = a0;
+        long r0 = r * rowBytes, r1 = r0 + rowBytes, r2 = r1 + rowBytes, r3 = r2 + rowBytes;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         for (long bo = 0; bo < rowBytes; bo += 34, xOff += 32) {
-            float d0 = f16(data, r0 + bo), d1 = f16(data, r1 + bo);
+            float d0 = f16(data, r0 + bo), d1 = f16(data, r1 + bo), d2 = f16(data, r2 + bo), d3 = f16(data, r3 + bo);
             for (int h = 0; h < 2; h++) {
                 for (int p = 0; p < PARTS; p++) {
                     FloatVector xv = FloatVector.fromArray(F, x, xOff + 16 * h + p * L);
                     a0 = w(r0 + bo, h, p, d0).fma(xv, a0);
                     a1 = w(r1 + bo, h, p, d1).fma(xv, a1);
+                    a2 = w(r2 + bo, h, p, d2).fma(xv, a2);
+                    a3 = w(r3 + bo, h, p, d3).fma(xv, a3);
                 }
             }
         }
         a0.intoArray(lanes, 0);
         a1.intoArray(lanes, L);
-        out[o] = VectorMath.sumLanesScalar(lanes, 0, L);
-        out[o + 1] = VectorMath.sumLanesScalar(lanes, L, L);
+        a2.intoArray(lanes, 2 * L);
+        a3.intoArray(lanes, 3 * L);
+        for (int k = 0; k < 4; k++) out[o + k] = VectorMath.sumLanesScalar(lanes, k * L, L);
     }
 
     @Override
