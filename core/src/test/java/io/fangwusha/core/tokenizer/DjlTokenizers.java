@@ -13,11 +13,15 @@ final class DjlTokenizers {
     private DjlTokenizers() {}
 
     static HuggingFaceTokenizer qwen3() throws Exception {
+        return load(Fixtures.tokenizerDir().resolve("tokenizer.json"));
+    }
+
+    static HuggingFaceTokenizer load(Path tokenizerJson) throws Exception {
         String cache = Path.of("target", "djl-cache").toAbsolutePath().toString();
         System.setProperty("DJL_CACHE_DIR", cache);
         System.setProperty("ENGINE_CACHE_DIR", cache);
         System.setProperty("offline", "true");
-        return HuggingFaceTokenizer.newInstance(Fixtures.tokenizerDir().resolve("tokenizer.json"),
+        return HuggingFaceTokenizer.newInstance(tokenizerJson,
                 Map.of("addSpecialTokens", "false", "truncation", "false", "padding", "false"));
     }
 }
