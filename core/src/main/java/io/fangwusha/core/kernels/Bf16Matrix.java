@@ -274,7 +274,6 @@ public final class Bf16Matrix extends DenseMatrix {
         finishLanes(lanes, out, b, r, x, 1);
     }
 
-
     private float dot1(float[] xs, float[] x, int b, int r, float[] lanes) {
         long w0 = (long) r * cols;
         int x0 = b * chunkCols;
