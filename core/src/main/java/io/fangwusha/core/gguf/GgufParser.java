@@ -1,6 +1,7 @@
 package io.fangwusha.core.gguf;
 
 import io.fangwusha.core.FangwushaException;
+import io.fangwusha.core.tokenizer.Utf8;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
@@ -71,46 +72,10 @@ final class GgufParser {
         if (n > buf.length) buf = new byte[(int) Math.max(n, 2L * buf.length)];
         MemorySegment.copy(seg, ValueLayout.JAVA_BYTE, pos, buf, 0, (int) n);
         pos += n;
-        if (!isUtf8(buf, 0, (int) n)) {
+        if (!Utf8.isWellFormed(buf, 0, (int) n)) {
             throw new FangwushaException(file + ": " + what + " at offset " + (pos - n) + " is not valid UTF-8");
         }
         return (int) n;
-    }
-
-    /**
-     * Well-formed UTF-8 (Unicode table 3-7: no overlong forms, surrogates or code points past U+10FFFF), which is
-     * what Java's strict UTF-8 decoder accepts; checked without building strings.
-     */
-    static boolean isUtf8(byte[] b, int from, int to) {
-        int i = from;
-        while (i < to) {
-            int c = b[i] & 0xFF;
-            if (c < 0x80) {
-                i++;
-                continue;
-            }
-            int n, lo = 0x80, hi = 0xBF; // continuation bytes after the lead; the first one's range depends on it
-            if (c >= 0xC2 && c <= 0xDF) n = 1;
-            else if (c >= 0xE0 && c <= 0xEF) {
-                n = 2;
-                if (c == 0xE0) lo = 0xA0;
-                if (c == 0xED) hi = 0x9F;
-            } else if (c >= 0xF0 && c <= 0xF4) {
-                n = 3;
-                if (c == 0xF0) lo = 0x90;
-                if (c == 0xF4) hi = 0x8F;
-            } else {
-                return false;
-            }
-            if (i + n >= to) return false; // truncated sequence
-            int c1 = b[i + 1] & 0xFF;
-            if (c1 < lo || c1 > hi) return false;
-            for (int k = 2; k <= n; k++) {
-                if ((b[i + k] & 0xC0) != 0x80) return false;
-            }
-            i += n + 1;
-        }
-        return true;
     }
 
     GgufValueType type(String what) {

@@ -5,8 +5,11 @@ package io.fangwusha.core.tokenizer;
  * subpart of an ill-formed sequence becomes one U+FFFD (the Unicode "best practice"), so e.g. {@code E4 B8 41} gives
  * {@code "\uFFFDA"} and a lone {@code 80} gives one U+FFFD.
  */
-final class Utf8 {
+public final class Utf8 {
     private Utf8() {}
+
+    /** {@link #scan}'s answer for a well-formed prefix that {@code to} cuts off. */
+    private static final int TRUNCATED = Integer.MIN_VALUE;
 
     /** UTF-8 bytes of a Java string; an unpaired surrogate (not representable in UTF-8) is encoded as U+FFFD. */
     static byte[] encode(CharSequence s) {
@@ -74,47 +77,67 @@ final class Utf8 {
                 i++;
                 continue;
             }
-            int need;
-            int lo = 0x80, hi = 0xBF; // allowed range of the second byte
-            int cp;
-            if (b0 >= 0xC2 && b0 <= 0xDF) {
-                need = 1;
-                cp = b0 & 0x1F;
-            } else if (b0 >= 0xE0 && b0 <= 0xEF) {
-                need = 2;
-                cp = b0 & 0x0F;
-                if (b0 == 0xE0) lo = 0xA0; // no overlong forms
-                if (b0 == 0xED) hi = 0x9F; // no surrogates
-            } else if (b0 >= 0xF0 && b0 <= 0xF4) {
-                need = 3;
-                cp = b0 & 0x07;
-                if (b0 == 0xF0) lo = 0x90;
-                if (b0 == 0xF4) hi = 0x8F; // nothing above U+10FFFF
-            } else {
-                sb.append('\uFFFD');
+            int n = scan(bytes, i, to);
+            if (n == TRUNCATED) return i; // valid so far, incomplete
+            if (n < 0) {
+                sb.append('\uFFFD'); // the maximal valid-prefix subpart is one replacement
+                i -= n;
+                continue;
+            }
+            int cp = b0 & (n == 2 ? 0x1F : n == 3 ? 0x0F : 0x07);
+            for (int k = 1; k < n; k++) cp = (cp << 6) | (bytes[i + k] & 0x3F);
+            sb.appendCodePoint(cp);
+            i += n;
+        }
+        return to;
+    }
+
+    /**
+     * True when {@code bytes[from, to)} is well-formed UTF-8, what Java's strict decoder accepts; checked without
+     * building a string (the GGUF parser validates 300k vocabulary strings it leaves in the file).
+     */
+    public static boolean isWellFormed(byte[] bytes, int from, int to) {
+        int i = from;
+        while (i < to) {
+            if (bytes[i] >= 0) {
                 i++;
                 continue;
             }
-            int j = i + 1;
-            boolean bad = false;
-            for (int k = 0; k < need; k++, j++) {
-                if (j >= to) return i; // valid so far, incomplete
-                int b = bytes[j] & 0xFF;
-                int l = k == 0 ? lo : 0x80, h = k == 0 ? hi : 0xBF;
-                if (b < l || b > h) {
-                    bad = true;
-                    break;
-                }
-                cp = (cp << 6) | (b & 0x3F);
-            }
-            if (bad) {
-                sb.append('\uFFFD'); // the maximal valid-prefix subpart [i, j) is one replacement
-                i = j;
-            } else {
-                sb.appendCodePoint(cp);
-                i = j;
-            }
+            int n = scan(bytes, i, to);
+            if (n <= 0) return false; // ill-formed or truncated (TRUNCATED is negative too)
+            i += n;
         }
-        return to;
+        return true;
+    }
+
+    /**
+     * The sequence whose lead byte ({@code >= 0x80}) is {@code bytes[i]}, by Unicode table 3-7 (no overlong forms,
+     * surrogates or code points past U+10FFFF): its length when well-formed; minus the length of its maximal
+     * well-formed prefix (at least 1) when ill-formed; {@link #TRUNCATED} when a well-formed prefix reaches {@code to}.
+     */
+    private static int scan(byte[] bytes, int i, int to) {
+        int b0 = bytes[i] & 0xFF;
+        int need;
+        int lo = 0x80, hi = 0xBF; // allowed range of the second byte
+        if (b0 >= 0xC2 && b0 <= 0xDF) {
+            need = 1;
+        } else if (b0 >= 0xE0 && b0 <= 0xEF) {
+            need = 2;
+            if (b0 == 0xE0) lo = 0xA0; // no overlong forms
+            if (b0 == 0xED) hi = 0x9F; // no surrogates
+        } else if (b0 >= 0xF0 && b0 <= 0xF4) {
+            need = 3;
+            if (b0 == 0xF0) lo = 0x90;
+            if (b0 == 0xF4) hi = 0x8F; // nothing above U+10FFFF
+        } else {
+            return -1;
+        }
+        int j = i + 1;
+        for (int k = 0; k < need; k++, j++) {
+            if (j >= to) return TRUNCATED;
+            int b = bytes[j] & 0xFF;
+            if (b < (k == 0 ? lo : 0x80) || b > (k == 0 ? hi : 0xBF)) return -(j - i);
+        }
+        return need + 1;
     }
 }

@@ -4,15 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.fangwusha.core.FangwushaException;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -93,32 +89,5 @@ class GgufMappedArrayTest {
             return i;
         }
         throw new AssertionError("not found");
-    }
-
-    @Test
-    void utf8CheckAgreesWithTheStrictDecoder() {
-        Random rnd = new Random(7);
-        byte[] interesting = {0, 0x41, 0x7F, (byte) 0x80, (byte) 0x8F, (byte) 0x90, (byte) 0x9F, (byte) 0xA0,
-            (byte) 0xBF, (byte) 0xC0, (byte) 0xC1, (byte) 0xC2, (byte) 0xDF, (byte) 0xE0, (byte) 0xE1, (byte) 0xEC,
-            (byte) 0xED, (byte) 0xEE, (byte) 0xEF, (byte) 0xF0, (byte) 0xF1, (byte) 0xF3, (byte) 0xF4, (byte) 0xF5,
-            (byte) 0xFF};
-        for (int k = 0; k < 300_000; k++) {
-            byte[] b = new byte[rnd.nextInt(6)];
-            for (int i = 0; i < b.length; i++) b[i] = rnd.nextBoolean() ? interesting[rnd.nextInt(interesting.length)] : (byte) rnd.nextInt();
-            assertThat(GgufParser.isUtf8(b, 0, b.length)).as("%s", java.util.HexFormat.of().formatHex(b)).isEqualTo(strict(b));
-        }
-        byte[] text = "汉字 ok 😀 é".getBytes(StandardCharsets.UTF_8);
-        assertThat(GgufParser.isUtf8(text, 0, text.length)).isTrue();
-        assertThat(GgufParser.isUtf8(text, 0, 2)).isFalse(); // cut inside 汉
-    }
-
-    static boolean strict(byte[] b) {
-        try {
-            StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(b));
-            return true;
-        } catch (CharacterCodingException e) {
-            return false;
-        }
     }
 }
