@@ -49,7 +49,8 @@ final class FusedMatmul implements ThreadPool.RangeTask {
         // chunk call re-lays out the whole batch of activations for its kernel (BF16 split, tile stride).
         int chunks = (batch >= 4 ? 2 : 8) * pool.threads();
         int p = PackedTile.PANEL_ROWS;
-        int grain = Math.max(p, (total + chunks - 1) / chunks / p * p);
+        // Rounded up to whole panels, so that no small chunk is left over for one thread to run alone.
+        int grain = Math.max(p, ((total + chunks - 1) / chunks + p - 1) / p * p);
         pool.parallelFor(0, total, grain, this);
         this.x = null;
     }

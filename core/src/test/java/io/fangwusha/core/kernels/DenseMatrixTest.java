@@ -36,10 +36,12 @@ class DenseMatrixTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"F32,13,37", "BF16,13,37", "F16,13,37", "F32,8,64", "BF16,9,80", "F16,6,48", "BF16,17,250"})
+    @CsvSource({"F32,13,37", "BF16,13,37", "F16,13,37", "F32,8,64", "BF16,9,80", "F16,6,48", "BF16,17,250", "BF16,31,2100"})
     void multiplyMatchesFloat64ReferenceAndIsBatchInvariant(DType dtype, int rows, int cols) {
         Stored s = make(dtype, rows, cols, rows * 31L + cols);
-        // 5 and 21: the decode kernels' 4x2 blocks with a 4x1 leftover; 37: the packed prefill path, 3 token panels
+        // 5 and 21: the decode kernels' 4x2 blocks with a 4x1 leftover; 37: the packed prefill path, 3 token panels.
+        // 31 rows: a full 24-row panel of 6x4 blocks, then 6 + 1; 2100 columns: accumulators parked between
+        // column blocks, and a scalar tail.
         for (int batch : new int[] {5, 10, 21, 37}) check(s, rows, cols, batch);
     }
 
