@@ -10,6 +10,9 @@ import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
+import static jdk.incubator.vector.VectorOperators.ASHR;
+import static jdk.incubator.vector.VectorOperators.B2I;
+
 /**
  * ggml Q4_0: blocks of 32 elements, {@code f16 d} then 16 bytes; byte {@code j} holds element {@code j} in its low
  * nibble and element {@code j+16} in its high nibble; value = {@code (nibble - 8) * d}.
@@ -47,19 +50,23 @@ final class Q4_0Matrix extends BlockMatrix {
     private void dot4Lut(int r, float[] x, int xOff, float[] out, int o, float[] lanes) {
         long r0 = r * rowBytes, r1 = r0 + rowBytes, r2 = r1 + rowBytes, r3 = r2 + rowBytes;
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
-        for (long bo = 0; bo < rowBytes; bo += 18, xOff += 32) {
-            FloatVector lo = FloatVector.fromArray(F, x, xOff), hi = FloatVector.fromArray(F, x, xOff + 16);
-            IntVector t = LEVELS.mul(f16(data, r0 + bo)).reinterpretAsInts(), q = ints(r0 + bo);
-            a0 = q.lanewise(VectorOperators.ASHR, 4).selectFrom(t).reinterpretAsFloats().fma(hi, q.selectFrom(t).reinterpretAsFloats().fma(lo, a0));
+        // An int block counter, as in Q8_0Matrix.dot4: with a long one C2 kept the row offsets on the stack.
+        for (int b = 0; b < blocksPerRow; b++) {
+            long bo = b * 18L;
+            int xo = xOff + 32 * b;
+            FloatVector lo = FloatVector.fromArray(F, x, xo), hi = FloatVector.fromArray(F, x, xo + 16);
+            IntVector t = LEVELS.mul(f16(data, r0 + bo)).reinterpretAsInts();
+            IntVector q = (IntVector) ByteVector.fromMemorySegment(B, data, r0 + bo + 2, LE).convertShape(B2I, I16, 0);
+            a0 = q.lanewise(ASHR, 4).selectFrom(t).reinterpretAsFloats().fma(hi, q.selectFrom(t).reinterpretAsFloats().fma(lo, a0));
             t = LEVELS.mul(f16(data, r1 + bo)).reinterpretAsInts();
-            q = ints(r1 + bo);
-            a1 = q.lanewise(VectorOperators.ASHR, 4).selectFrom(t).reinterpretAsFloats().fma(hi, q.selectFrom(t).reinterpretAsFloats().fma(lo, a1));
+            q = (IntVector) ByteVector.fromMemorySegment(B, data, r1 + bo + 2, LE).convertShape(B2I, I16, 0);
+            a1 = q.lanewise(ASHR, 4).selectFrom(t).reinterpretAsFloats().fma(hi, q.selectFrom(t).reinterpretAsFloats().fma(lo, a1));
             t = LEVELS.mul(f16(data, r2 + bo)).reinterpretAsInts();
-            q = ints(r2 + bo);
-            a2 = q.lanewise(VectorOperators.ASHR, 4).selectFrom(t).reinterpretAsFloats().fma(hi, q.selectFrom(t).reinterpretAsFloats().fma(lo, a2));
+            q = (IntVector) ByteVector.fromMemorySegment(B, data, r2 + bo + 2, LE).convertShape(B2I, I16, 0);
+            a2 = q.lanewise(ASHR, 4).selectFrom(t).reinterpretAsFloats().fma(hi, q.selectFrom(t).reinterpretAsFloats().fma(lo, a2));
             t = LEVELS.mul(f16(data, r3 + bo)).reinterpretAsInts();
-            q = ints(r3 + bo);
-            a3 = q.lanewise(VectorOperators.ASHR, 4).selectFrom(t).reinterpretAsFloats().fma(hi, q.selectFrom(t).reinterpretAsFloats().fma(lo, a3));
+            q = (IntVector) ByteVector.fromMemorySegment(B, data, r3 + bo + 2, LE).convertShape(B2I, I16, 0);
+            a3 = q.lanewise(ASHR, 4).selectFrom(t).reinterpretAsFloats().fma(hi, q.selectFrom(t).reinterpretAsFloats().fma(lo, a3));
         }
         a0.intoArray(lanes, 0);
         a1.intoArray(lanes, L);
@@ -70,10 +77,6 @@ final class Q4_0Matrix extends BlockMatrix {
 
     /** {@code k - 8} for {@code k < 16}: a nibble's value before scaling (16-lane vectors only). */
     private static final FloatVector LEVELS = L == 16 ? FloatVector.fromArray(F, new float[] {-8, -7, -6, -5, -4, -3, -2, -1, 0, 1, 2, 3, 4, 5, 6, 7}, 0) : null;
-
-    private IntVector ints(long blockOff) {
-        return (IntVector) ByteVector.fromMemorySegment(B, data, blockOff + 2, LE).convertShape(VectorOperators.B2I, I16, 0);
-    }
 
     private void dot4Parts(int r, float[] x, int xOff, float[] out, int o, float[] lanes) {
         long r0 = r * rowBytes, r1 = r0 + rowBytes, r2 = r1 + rowBytes, r3 = r2 + rowBytes;
