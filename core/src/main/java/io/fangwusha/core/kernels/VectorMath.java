@@ -17,6 +17,18 @@ public final class VectorMath {
      * under this method, called once per query-key pair, in a 3-repetition 0.6B bench).
      */
     public static float dot(float[] a, int aOff, float[] b, int bOff, int n, float[] lanes) {
+        dotLanes(a, aOff, b, bOff, n, lanes, 0);
+        float sum = sumLanesScalar(lanes, 0, F.length());
+        for (int i = n - n % F.length(); i < n; i++) sum += a[aOff + i] * b[bOff + i];
+        return sum;
+    }
+
+    /**
+     * The vector part of {@link #dot}: the lanes it reduces (columns below {@code n - n % L}), stored at
+     * {@code lanes[lOff ..]}, so that callers with many dot products can reduce 16 of them at once with
+     * {@link #sumLanesOf16} (the same tree, so the same bits).
+     */
+    public static void dotLanes(float[] a, int aOff, float[] b, int bOff, int n, float[] lanes, int lOff) {
         int step = F.length();
         int i = 0;
         FloatVector acc0 = FloatVector.zero(F), acc1 = FloatVector.zero(F), acc2 = FloatVector.zero(F), acc3 = FloatVector.zero(F);
@@ -30,10 +42,7 @@ public final class VectorMath {
         for (; i <= n - step; i += step) {
             acc0 = FloatVector.fromArray(F, a, aOff + i).fma(FloatVector.fromArray(F, b, bOff + i), acc0);
         }
-        acc0.add(acc1).add(acc2.add(acc3)).intoArray(lanes, 0);
-        float sum = sumLanesScalar(lanes, 0, step);
-        for (; i < n; i++) sum += a[aOff + i] * b[bOff + i];
-        return sum;
+        acc0.add(acc1).add(acc2.add(acc3)).intoArray(lanes, lOff);
     }
 
     /**

@@ -15,13 +15,17 @@ import io.fangwusha.core.kernels.VectorMath;
 final class Attention {
     private Attention() {}
 
+    private static final int L = VectorMath.F.length();
+    /** Size of the {@code lanes} scratch: 16 vectors, then their 16 sums. */
+    static final int LANES_SCRATCH = 17 * L;
+
     /**
      * @param q         query vectors, head {@code h} at {@code q[qOff + h*headDim]}
      * @param firstHead first of {@code count} consecutive query heads, all in the group of one KV head
      * @param out       head {@code h} written at {@code out[oOff + h*headDim]}
      * @param scores    scratch of at least {@code count * (position + 1)} floats
      * @param row       scratch of {@code headDim} floats (a 16-bit cache's row widened to float32)
-     * @param lanes     scratch of one vector's lanes ({@link VectorMath#dot})
+     * @param lanes     scratch of {@link #LANES_SCRATCH} floats ({@link VectorMath#dot}, 16 dot products' lanes)
      */
     static void heads(float[] q, int qOff, int firstHead, int count, KvCache cache, int layer, int position, int kvHeads,
                       int group, int headDim, float scale, float[] scores, float[] row, float[] lanes, float[] out, int oOff) {
@@ -37,9 +41,30 @@ final class Attention {
         KvCacheType type = cache.type();
         float[] keys = type == KvCacheType.F32 ? cache.keys[layer] : row;
         short[] keys16 = type == KvCacheType.F32 ? null : cache.keys16[layer];
-        for (int t = 0; t < n; t++) {
-            int kOff = rowOffset(type, keys16, t * kvDim + kv, row, headDim);
-            for (int j = 0; j < count; j++) scores[j * n + t] = VectorMath.dot(q, qo + j * headDim, keys, kOff, headDim, lanes) * scale;
+        if (VectorMath.SIXTEEN_LANES && headDim % L == 0 && 16 % count == 0) {
+            // 16 query-key dot products reduced at once (same tree, same bits): reducing each alone was ~7% of a
+            // 0.6B decode step.
+            int per = 16 / count;
+            for (int t0 = 0; t0 < n; t0 += per) {
+                int t1 = Math.min(n, t0 + per);
+                for (int t = t0; t < t1; t++) {
+                    int kOff = rowOffset(type, keys16, t * kvDim + kv, row, headDim);
+                    for (int j = 0; j < count; j++) VectorMath.dotLanes(q, qo + j * headDim, keys, kOff, headDim, lanes, ((t - t0) * count + j) * L);
+                }
+                boolean full = t1 - t0 == per;
+                if (full) VectorMath.sumLanesOf16(lanes, 0, lanes, 16 * L);
+                for (int t = t0; t < t1; t++) {
+                    for (int j = 0; j < count; j++) {
+                        int m = (t - t0) * count + j;
+                        scores[j * n + t] = (full ? lanes[16 * L + m] : VectorMath.sumLanesScalar(lanes, m * L, L)) * scale;
+                    }
+                }
+            }
+        } else {
+            for (int t = 0; t < n; t++) {
+                int kOff = rowOffset(type, keys16, t * kvDim + kv, row, headDim);
+                for (int j = 0; j < count; j++) scores[j * n + t] = VectorMath.dot(q, qo + j * headDim, keys, kOff, headDim, lanes) * scale;
+            }
         }
         for (int j = 0; j < count; j++) softmax(scores, j * n, n);
         int oo = oOff + firstHead * headDim;

@@ -184,7 +184,7 @@ public final class Qwen3Model {
             scores = ThreadLocal.withInitial(() -> new float[0]); // grown by AttentionStep to what the caches need
             int headDim = c.headDim();
             rows = ThreadLocal.withInitial(() -> new float[headDim]);
-            lanes = ThreadLocal.withInitial(() -> new float[VectorMath.F.length()]);
+            lanes = ThreadLocal.withInitial(() -> new float[Attention.LANES_SCRATCH]);
             qkvOut = new float[][] {q, k, v};
             gateUpOut = new float[][] {gate, up};
         }

@@ -47,7 +47,7 @@ class AttentionTest {
         float[] out = new float[heads * HEAD_DIM];
         float[] scores = new float[GROUP * POSITIONS];
         for (int h = 0; h < heads; h += perCall) {
-            Attention.heads(q, 0, h, perCall, c, 1, position, KV_HEADS, GROUP, HEAD_DIM, 0.158f, scores, new float[HEAD_DIM], new float[VectorMath.F.length()], out, 0);
+            Attention.heads(q, 0, h, perCall, c, 1, position, KV_HEADS, GROUP, HEAD_DIM, 0.158f, scores, new float[HEAD_DIM], new float[Attention.LANES_SCRATCH], out, 0);
         }
         return out;
     }
@@ -76,6 +76,57 @@ class AttentionTest {
             float[] perHead = attend(c, 1, q, POSITIONS - 1);
             assertThat(attend(c, GROUP, q, POSITIONS - 1)).as("%s", t).containsExactly(perHead);
             assertThat(perHead).as("%s computed something", t).isNotEqualTo(new float[perHead.length]);
+        }
+    }
+
+    /**
+     * Head sizes that are a multiple of the vector length take the path that reduces 16 query-key dot products at
+     * once; it must give exactly what one {@link VectorMath#dot} per pair, the softmax and the weighted sum in
+     * position order give (a full batch of 16 and a partial one: 37 positions, groups of 1, 2 and 4 heads).
+     */
+    @Test
+    void batchedScoresEqualOneDotPerPair() {
+        int headDim = 4 * VectorMath.F.length(), kvHeads = 2, positions = 37, kvDim = kvHeads * headDim;
+        Random rnd = new Random(11);
+        KvCache c = new KvCache(1, kvDim, positions, KvCacheType.F32);
+        float[] k = new float[kvDim], v = new float[kvDim];
+        for (int p = 0; p < positions; p++) {
+            for (int i = 0; i < kvDim; i++) {
+                k[i] = (float) rnd.nextGaussian();
+                v[i] = (float) rnd.nextGaussian();
+            }
+            c.store(0, p, k, 0, v, 0);
+            c.advanceTo(p);
+        }
+        float scale = 0.125f;
+        for (int group : new int[] {1, 2, 4}) {
+            int heads = kvHeads * group;
+            float[] q = new float[heads * headDim];
+            for (int i = 0; i < q.length; i++) q[i] = (float) rnd.nextGaussian();
+            for (int position : new int[] {positions - 1, 20}) {
+                float[] got = new float[heads * headDim];
+                for (int h = 0; h < heads; h += group) {
+                    Attention.heads(q, 0, h, group, c, 0, position, kvHeads, group, headDim, scale, new float[group * positions],
+                            new float[headDim], new float[Attention.LANES_SCRATCH], got, 0);
+                }
+                float[] want = new float[heads * headDim], lanes = new float[VectorMath.F.length()];
+                for (int h = 0; h < heads; h++) {
+                    int kv = h / group * headDim, n = position + 1;
+                    float[] w = new float[n];
+                    float max = Float.NEGATIVE_INFINITY, sum = 0;
+                    for (int t = 0; t < n; t++) {
+                        w[t] = VectorMath.dot(q, h * headDim, c.keys[0], t * kvDim + kv, headDim, lanes) * scale;
+                        max = Math.max(max, w[t]);
+                    }
+                    for (int t = 0; t < n; t++) {
+                        w[t] = (float) Math.exp(w[t] - max);
+                        sum += w[t];
+                    }
+                    float inv = 1f / sum;
+                    for (int t = 0; t < n; t++) VectorMath.axpy(w[t] * inv, c.values[0], t * kvDim + kv, want, h * headDim, headDim);
+                }
+                assertThat(got).as("group %d, position %d", group, position).containsExactly(want);
+            }
         }
     }
 
