@@ -228,12 +228,13 @@ public final class Bf16Matrix extends DenseMatrix {
 
     /**
      * Canonical end of a 4-row block over {@code tokens} tokens ({@code lanes} token-major, 4 rows per token):
-     * {@link VectorMath#sumLanes}' tree — 16 accumulators at once where vectors have 16 lanes — then the tail.
+     * {@link VectorMath#sumLanes}' tree — 16 or 4 accumulators at once where vectors have 16 lanes — then the tail.
      */
     private void finishLanes(float[] lanes, float[] out, int b, int r, float[] x, int tokens) {
         int n = 4 * tokens;
-        boolean vector = VectorMath.SIXTEEN_LANES && n == 16;
-        if (vector) VectorMath.sumLanesOf16(lanes, 0, lanes, 16 * L);
+        boolean vector = VectorMath.SIXTEEN_LANES && (n == 16 || n == 4);
+        if (vector && n == 16) VectorMath.sumLanesOf16(lanes, 0, lanes, 16 * L);
+        if (vector && n == 4) VectorMath.sumLanesOf4(lanes, 0, lanes, 16 * L);
         for (int t = 0; t < tokens; t++) {
             for (int k = 0; k < 4; k++) {
                 int a = t * 4 + k;

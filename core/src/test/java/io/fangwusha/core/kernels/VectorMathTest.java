@@ -53,4 +53,21 @@ class VectorMathTest {
             }
         }
     }
+
+    @Test
+    void sumLanesOf4EqualsSumLanesPerAccumulatorBitForBit() {
+        if (!VectorMath.SIXTEEN_LANES) return;
+        Random rnd = new Random(5);
+        float[] acc = new float[4 * L + 7];
+        float[] sums = new float[16 + 2];
+        for (int trial = 0; trial < 500; trial++) {
+            for (int i = 0; i < acc.length; i++) acc[i] = (float) (rnd.nextGaussian() * Math.pow(10, rnd.nextInt(9) - 4));
+            int off = trial % 8;
+            VectorMath.sumLanesOf4(acc, off, sums, 1);
+            for (int j = 0; j < 4; j++) {
+                assertThat(Float.floatToRawIntBits(sums[1 + j])).as("accumulator %d", j)
+                        .isEqualTo(Float.floatToRawIntBits(tree(acc, off + 16 * j, 16)));
+            }
+        }
+    }
 }

@@ -90,13 +90,26 @@ abstract sealed class BlockMatrix implements MatrixWeights
     /**
      * {@code out[o + k] = dot(row r+k, x[xOff ..])} for {@code k < 4}, in the canonical order. This generic version
      * decodes the rows into a scratch buffer; types override it with an in-register decode. Accumulators leave
-     * through {@code lanes} (at least {@code 4·L} floats): handing a vector to a call C2 does not inline (such as
+     * through {@code lanes} (at least {@code 5·L} floats, see {@link #sums4}): handing a vector to a call C2 does not inline (such as
      * {@link VectorMath#sumLanes} in a large kernel) boxes it, which cost ~50 MB of garbage per 0.6B token.
      */
     void dot4(int r, float[] x, int xOff, float[] out, int o, float[] lanes) {
         float[] w = buffer(1, 4 * cols);
         for (int k = 0; k < 4; k++) decodeRow((r + k) * rowBytes, w, k * cols);
         for (int k = 0; k < 4; k++) out[o + k] = dot(w, k * cols, x, xOff, cols, lanes);
+    }
+
+    /**
+     * {@code out[o + k] = sumLanes(lanes[kL .. (k+1)L))} for {@code k < 4}: how {@link #dot4} kernels end. Uses
+     * {@code lanes[4L .. 5L)} as scratch.
+     */
+    static void sums4(float[] lanes, float[] out, int o) {
+        if (VectorMath.SIXTEEN_LANES && L == 16) {
+            VectorMath.sumLanesOf4(lanes, 0, lanes, 4 * L);
+            for (int k = 0; k < 4; k++) out[o + k] = lanes[4 * L + k];
+        } else {
+            for (int k = 0; k < 4; k++) out[o + k] = VectorMath.sumLanesScalar(lanes, k * L, L);
+        }
     }
 
     /** The canonical dot of one row (decoded at {@code w[wOff..]}) with {@code x[xOff..]}. */
@@ -126,7 +139,7 @@ abstract sealed class BlockMatrix implements MatrixWeights
             multiplyPacked(x, batch, out, rowStart, rowEnd);
             return;
         }
-        float[] lanes = buffer(2, 4 * L);
+        float[] lanes = buffer(2, 5 * L);
         int step = CacheWarmer.rowsPerChunk(rowBytes, 4);
         int r = rowStart;
         while (r + 4 <= rowEnd) {

@@ -1,6 +1,5 @@
 package io.fangwusha.core.kernels.quant;
 
-import io.fangwusha.core.kernels.VectorMath;
 import io.fangwusha.core.weights.DType;
 import io.fangwusha.core.weights.Tensor;
 import java.nio.ByteOrder;
@@ -72,7 +71,7 @@ final class Q4_0Matrix extends BlockMatrix {
         a1.intoArray(lanes, L);
         a2.intoArray(lanes, 2 * L);
         a3.intoArray(lanes, 3 * L);
-        for (int k = 0; k < 4; k++) out[o + k] = VectorMath.sumLanesScalar(lanes, k * L, L);
+        sums4(lanes, out, o);
     }
 
     /** {@code k - 8} for {@code k < 16}: a nibble's value before scaling (16-lane vectors only). */
@@ -99,7 +98,7 @@ final class Q4_0Matrix extends BlockMatrix {
         a1.intoArray(lanes, L);
         a2.intoArray(lanes, 2 * L);
         a3.intoArray(lanes, 3 * L);
-        for (int k = 0; k < 4; k++) out[o + k] = VectorMath.sumLanesScalar(lanes, k * L, L);
+        sums4(lanes, out, o);
     }
 
     @Override
