@@ -65,7 +65,7 @@ public final class Bf16Matrix extends DenseMatrix {
             return;
         }
         float[] xs = split(x, batch, chunkCols);
-        int step = CacheWarmer.rowsPerChunk(2L * cols, 4);
+        int step = CacheWarmer.rowsPerChunk(2L * cols, 4, CacheWarmer.CHUNK_BYTES);
         int r = rowStart;
         for (; r + 4 <= rowEnd; r += 4) {
             if ((r - rowStart) % step == 0) {

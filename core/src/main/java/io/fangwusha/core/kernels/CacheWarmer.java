@@ -11,14 +11,26 @@ import java.lang.foreign.ValueLayout;
  * ahead of it, so the misses in flight are only the few that fit in the reorder buffer between a kernel's ~40
  * instructions per cache line. Java has no prefetch instruction, but a loop of nothing but loads keeps dozens of
  * lines in flight. Warming ~4 KB and then computing on it from L1 ran the Q8_0 row kernel at 22.4 GFLOP/s instead
- * of 9.5 (one core, 151936x1024, mmapped; 16 KB chunks: 19, 64 KB: 21), and 4B Q8_0 decode at 4.6 tok/s instead
- * of 2.2 (2048-8192 bytes within noise). BF16 decode had its own touch-ahead of the next rows inside the loop;
+ * of 9.5 (one core, 151936x1024, mmapped), and 4B Q8_0 decode at 4.6 tok/s instead of 2.2. (Session 4 found
+ * 2-16 KB within noise; session 5, with faster quantised kernels, measured 64 KB ahead for them: see
+ * {@link #BLOCK_QUANT_CHUNK_BYTES}.) BF16 decode had its own touch-ahead of the next rows inside the loop;
  * warming instead ran 0.6B at 22.6-26.7 tok/s instead of 20.2 (2 threads) and 4B at 3.7-4.4 instead of 3.4
  * (both together were slower than either). The F32/F16 kernels do not warm: no model we ship runs on them.
  */
 public final class CacheWarmer {
-    /** Bytes warmed at a time: small enough to stay in L1 until the kernel reaches them. */
+    /**
+     * Bytes warmed at a time by the BF16 decode kernel: small enough to stay in L1 until the kernel reaches them.
+     * 0.6B BF16 tg, 4 / 16 / 64 KB: 29.4 / 26.4 / 23.6 tok/s (2 threads; 4B within noise).
+     */
     public static final long CHUNK_BYTES = 4096;
+    /**
+     * Bytes warmed at a time by the block-quantised decode kernels, which read half or a quarter of BF16's bytes
+     * per multiply-add and so keep up from L2: a longer burst keeps more lines in flight per restart. 2 threads,
+     * tg tok/s, 4 / 16 / 64 KB: 0.6B Q8_0 29.5 / 34.2 / 35.6, 4B Q8_0 5.4 / 5.4 / 6.2, 0.6B Q4_0 37.2 / 39.3 / 42.2,
+     * 4B Q4_0 7.05 / 6.84 / 7.58 (256 KB: no better). One core, 151936x1024 Q8_0 warmed then computed: 4 KB
+     * 9.7-10.1 GB/s, 64 KB 11.6-12.1; warming alone, 4 KB 22 GB/s, 64 KB 37.
+     */
+    public static final long BLOCK_QUANT_CHUNK_BYTES = 65536;
     private static final long LINE = 64;
     @SuppressWarnings("unused")
     private static volatile long sink;
@@ -39,9 +51,9 @@ public final class CacheWarmer {
         if (t == Long.MIN_VALUE) sink = t;
     }
 
-    /** Rows per warmed group: a multiple of {@code multiple}, at least one multiple, about {@link #CHUNK_BYTES}. */
-    public static int rowsPerChunk(long rowBytes, int multiple) {
-        long rowsInChunk = Math.max(1, CHUNK_BYTES / Math.max(1, rowBytes));
+    /** Rows per warmed group: a multiple of {@code multiple}, at least one multiple, about {@code chunkBytes}. */
+    public static int rowsPerChunk(long rowBytes, int multiple, long chunkBytes) {
+        long rowsInChunk = Math.max(1, chunkBytes / Math.max(1, rowBytes));
         return (int) Math.max(multiple, Math.min(1 << 20, rowsInChunk - rowsInChunk % multiple));
     }
 }

@@ -25,9 +25,10 @@ class CacheWarmerTest {
 
     @Test
     void chunksAreWholeGroupsOfRows() {
-        assertThat(CacheWarmer.rowsPerChunk(1088, 4)).isEqualTo(Math.max(4, CacheWarmer.CHUNK_BYTES / 1088 / 4 * 4));
-        assertThat(CacheWarmer.rowsPerChunk(10_336, 4)).isEqualTo(4); // a row longer than the chunk: one group
-        assertThat(CacheWarmer.rowsPerChunk(64, 4) % 4).isZero();
-        assertThat(CacheWarmer.rowsPerChunk(64, 4) * 64L).isLessThanOrEqualTo(CacheWarmer.CHUNK_BYTES);
+        assertThat(CacheWarmer.rowsPerChunk(1088, 4, CacheWarmer.CHUNK_BYTES)).isEqualTo(Math.max(4, CacheWarmer.CHUNK_BYTES / 1088 / 4 * 4));
+        assertThat(CacheWarmer.rowsPerChunk(10_336, 4, CacheWarmer.CHUNK_BYTES)).isEqualTo(4); // a row longer than the chunk: one group
+        assertThat(CacheWarmer.rowsPerChunk(64, 4, CacheWarmer.CHUNK_BYTES) % 4).isZero();
+        assertThat(CacheWarmer.rowsPerChunk(64, 4, CacheWarmer.CHUNK_BYTES) * 64L).isLessThanOrEqualTo(CacheWarmer.CHUNK_BYTES);
+        assertThat(CacheWarmer.rowsPerChunk(1088, 4, 65536)).isEqualTo(60); // 60 Q8_0 rows of 1024 columns
     }
 }

@@ -140,7 +140,7 @@ abstract sealed class BlockMatrix implements MatrixWeights
             return;
         }
         float[] lanes = buffer(2, 5 * L);
-        int step = CacheWarmer.rowsPerChunk(rowBytes, 4);
+        int step = CacheWarmer.rowsPerChunk(rowBytes, 4, CacheWarmer.BLOCK_QUANT_CHUNK_BYTES);
         int r = rowStart;
         while (r + 4 <= rowEnd) {
             int end = r + Math.min(step, (rowEnd - r) & ~3);
