@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.Random;
 import jdk.incubator.vector.FloatVector;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class VectorMathTest {
     private static final int L = VectorMath.F.length();
@@ -37,35 +39,21 @@ class VectorMathTest {
         assertThat(differsFromFold).isTrue();
     }
 
-    @Test
-    void sumLanesOf16EqualsSumLanesPerAccumulatorBitForBit() {
+    /** sumLanesOf16 and sumLanesOf4: each accumulator's sum is the scalar tree's, bit for bit. */
+    @ParameterizedTest
+    @ValueSource(ints = {16, 4})
+    void sumLanesOfManyEqualsSumLanesPerAccumulatorBitForBit(int count) {
         if (!VectorMath.SIXTEEN_LANES) return;
-        Random rnd = new Random(4);
-        float[] acc = new float[16 * L + 7];
+        Random rnd = new Random(count);
+        float[] acc = new float[count * L + 7];
         float[] sums = new float[16 + 2];
         for (int trial = 0; trial < 500; trial++) {
             for (int i = 0; i < acc.length; i++) acc[i] = (float) (rnd.nextGaussian() * Math.pow(10, rnd.nextInt(9) - 4));
             int off = trial % 8;
-            VectorMath.sumLanesOf16(acc, off, sums, 1);
-            for (int j = 0; j < 16; j++) {
-                assertThat(Float.floatToRawIntBits(sums[1 + j])).as("accumulator %d", j)
-                        .isEqualTo(Float.floatToRawIntBits(tree(acc, off + 16 * j, 16)));
-            }
-        }
-    }
-
-    @Test
-    void sumLanesOf4EqualsSumLanesPerAccumulatorBitForBit() {
-        if (!VectorMath.SIXTEEN_LANES) return;
-        Random rnd = new Random(5);
-        float[] acc = new float[4 * L + 7];
-        float[] sums = new float[16 + 2];
-        for (int trial = 0; trial < 500; trial++) {
-            for (int i = 0; i < acc.length; i++) acc[i] = (float) (rnd.nextGaussian() * Math.pow(10, rnd.nextInt(9) - 4));
-            int off = trial % 8;
-            VectorMath.sumLanesOf4(acc, off, sums, 1);
-            for (int j = 0; j < 4; j++) {
-                assertThat(Float.floatToRawIntBits(sums[1 + j])).as("accumulator %d", j)
+            if (count == 16) VectorMath.sumLanesOf16(acc, off, sums, 1);
+            else VectorMath.sumLanesOf4(acc, off, sums, 1);
+            for (int j = 0; j < count; j++) {
+                assertThat(Float.floatToRawIntBits(sums[1 + j])).as("accumulator %d of %d", j, count)
                         .isEqualTo(Float.floatToRawIntBits(tree(acc, off + 16 * j, 16)));
             }
         }
