@@ -2,6 +2,8 @@ package io.fangwusha.core.model;
 
 import io.fangwusha.core.kernels.HalfVectors;
 import io.fangwusha.core.kernels.VectorMath;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Causal grouped-query attention of query heads over one sequence's cache: scores scaled by 1/sqrt(head_dim),
@@ -15,7 +17,8 @@ import io.fangwusha.core.kernels.VectorMath;
 final class Attention {
     private Attention() {}
 
-    private static final int L = VectorMath.F.length();
+    private static final VectorSpecies<Float> F = VectorMath.F;
+    private static final int L = F.length();
     /** Size of the {@code lanes} scratch: 16 vectors, then their 16 sums. */
     static final int LANES_SCRATCH = 17 * L;
 
@@ -68,12 +71,48 @@ final class Attention {
         }
         for (int j = 0; j < count; j++) softmax(scores, j * n, n);
         int oo = oOff + firstHead * headDim;
+        if (type == KvCacheType.F32 && headDim == 8 * L) {
+            weightedValues(scores, n, count, cache.values[layer], kvDim, kv, out, oo);
+            return;
+        }
         java.util.Arrays.fill(out, oo, oo + count * headDim, 0f);
         float[] values = type == KvCacheType.F32 ? cache.values[layer] : row;
         short[] values16 = type == KvCacheType.F32 ? null : cache.values16[layer];
         for (int t = 0; t < n; t++) {
             int vOff = rowOffset(type, values16, t * kvDim + kv, row, headDim);
             for (int j = 0; j < count; j++) VectorMath.axpy(scores[j * n + t], values, vOff, out, oo + j * headDim, headDim);
+        }
+    }
+
+    /**
+     * {@code out[oo + j·8L ..] = sum_t scores[j·n + t] · values[t·kvDim + kv ..]} for a head of 8 vectors, the sum
+     * over positions in order in 8 register accumulators: the same FMAs, in the same order, as the axpy per
+     * position below, without loading and storing the output at every position.
+     */
+    private static void weightedValues(float[] scores, int n, int count, float[] values, int kvDim, int kv, float[] out, int oo) {
+        for (int j = 0; j < count; j++) {
+            FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+            for (int t = 0; t < n; t++) {
+                FloatVector s = FloatVector.broadcast(F, scores[j * n + t]);
+                int v = t * kvDim + kv;
+                a0 = FloatVector.fromArray(F, values, v).fma(s, a0);
+                a1 = FloatVector.fromArray(F, values, v + L).fma(s, a1);
+                a2 = FloatVector.fromArray(F, values, v + 2 * L).fma(s, a2);
+                a3 = FloatVector.fromArray(F, values, v + 3 * L).fma(s, a3);
+                a4 = FloatVector.fromArray(F, values, v + 4 * L).fma(s, a4);
+                a5 = FloatVector.fromArray(F, values, v + 5 * L).fma(s, a5);
+                a6 = FloatVector.fromArray(F, values, v + 6 * L).fma(s, a6);
+                a7 = FloatVector.fromArray(F, values, v + 7 * L).fma(s, a7);
+            }
+            int o = oo + j * 8 * L;
+            a0.intoArray(out, o);
+            a1.intoArray(out, o + L);
+            a2.intoArray(out, o + 2 * L);
+            a3.intoArray(out, o + 3 * L);
+            a4.intoArray(out, o + 4 * L);
+            a5.intoArray(out, o + 5 * L);
+            a6.intoArray(out, o + 6 * L);
+            a7.intoArray(out, o + 7 * L);
         }
     }
 

@@ -81,12 +81,13 @@ class AttentionTest {
 
     /**
      * Head sizes that are a multiple of the vector length take the path that reduces 16 query-key dot products at
-     * once; it must give exactly what one {@link VectorMath#dot} per pair, the softmax and the weighted sum in
-     * position order give (a full batch of 16 and a partial one: 37 positions, groups of 1, 2 and 4 heads).
+     * once, and heads of 8 vectors over a float32 cache sum the values in registers; both must give exactly what
+     * one {@link VectorMath#dot} per pair, the softmax and an axpy per position give (a full batch of 16 and a
+     * partial one: 37 positions, groups of 1, 2 and 4 heads).
      */
     @Test
     void batchedScoresEqualOneDotPerPair() {
-        int headDim = 4 * VectorMath.F.length(), kvHeads = 2, positions = 37, kvDim = kvHeads * headDim;
+        int headDim = 8 * VectorMath.F.length(), kvHeads = 2, positions = 37, kvDim = kvHeads * headDim;
         Random rnd = new Random(11);
         KvCache c = new KvCache(1, kvDim, positions, KvCacheType.F32);
         float[] k = new float[kvDim], v = new float[kvDim];
