@@ -9,8 +9,9 @@ import jdk.incubator.vector.VectorSpecies;
  * Causal grouped-query attention of query heads over one sequence's cache: scores scaled by 1/sqrt(head_dim),
  * softmax in float32 with the maximum subtracted, then the weighted sum of values.
  *
- * <p>One call serves {@code count} query heads that share one KV head: each key and value row is read from memory
- * once and used by all of them while it is in L1. Every head's arithmetic is exactly that of a call for it alone
+ * <p>One call serves {@code count} query heads that share one KV head: each key row (and, for 16-bit caches or odd
+ * head sizes, each value row) is read from memory once and used by all of them while it is in L1; over a float32
+ * cache a head of 8 vectors instead runs through the values once per head, its output kept in registers. Every head's arithmetic is exactly that of a call for it alone
  * (same dot products, same max, same exp sum, same order of accumulation over positions), so how heads are grouped
  * into calls never changes a result.
  */
