@@ -108,6 +108,23 @@ class ErrorsAndLimitsTest {
         assertThat(m.statusCode()).isEqualTo(405);
     }
 
+    /**
+     * A request refused before its body is read ends its connection, and says so: a client that pooled the
+     * connection instead failed its next request with "header parser received no bytes" (seen once in CI).
+     */
+    @Test
+    void refusedBeforeTheBodyIsReadClosesTheConnection() throws Exception {
+        String ok = "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"max_tokens\":1}";
+        for (int i = 0; i < 20; i++) {
+            HttpResponse<String> r = post("/v1/chat/completions", ok, i % 2 == 0 ? null : "sk-wrong");
+            assertThat(r.statusCode()).isEqualTo(401);
+            assertThat(r.headers().firstValue("connection")).hasValue("close");
+        }
+        HttpResponse<String> bad = post("/v1/chat/completions", "{\"messages\": [", KEY);
+        assertThat(bad.statusCode()).as("the body was read: the connection may stay").isEqualTo(400);
+        assertThat(bad.headers().firstValue("connection")).isEmpty();
+    }
+
     @Test
     void apiKeyRequiredOnV1Only() throws Exception {
         String ok = "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"max_tokens\":1}";

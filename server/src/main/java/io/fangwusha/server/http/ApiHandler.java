@@ -64,10 +64,10 @@ public final class ApiHandler extends Handler.Abstract {
             callback.succeeded();
         } catch (ApiException e) {
             status = e.status();
-            answerError(out, response, callback, e);
+            answerError(request, out, response, callback, e);
         } catch (FangwushaException e) {
             status = 400;
-            answerError(out, response, callback, ApiException.badRequest(paramOf(e.getMessage()), e.getMessage()));
+            answerError(request, out, response, callback, ApiException.badRequest(paramOf(e.getMessage()), e.getMessage()));
         } catch (IOException e) {
             // The client went away (or sent a broken body); there is no one to answer.
             status = 499;
@@ -75,7 +75,7 @@ public final class ApiHandler extends Handler.Abstract {
         } catch (RuntimeException e) {
             log.error("request {} {} failed", method, path, e);
             status = 500;
-            answerError(out, response, callback, new ApiException(500, "server_error", null, null, "internal error: " + e));
+            answerError(request, out, response, callback, new ApiException(500, "server_error", null, null, "internal error: " + e));
         } finally {
             out.close();
         }
@@ -157,10 +157,17 @@ public final class ApiHandler extends Handler.Abstract {
         }
     }
 
+    private static final String BODY_READ = "fangwusha.bodyRead";
+
+    private static boolean hasBody(Request request) {
+        return request.getLength() > 0 || request.getHeaders().contains(HttpHeader.TRANSFER_ENCODING);
+    }
+
     private static String readBody(Request request) throws IOException {
         long len = request.getLength();
         if (len > MAX_BODY) throw new ApiException(413, "invalid_request_error", null, "request_too_large", "Request body exceeds 16 MiB.");
         String body = Content.Source.asString(request, StandardCharsets.UTF_8);
+        request.setAttribute(BODY_READ, Boolean.TRUE);
         if (body.length() > MAX_BODY) throw new ApiException(413, "invalid_request_error", null, "request_too_large", "Request body exceeds 16 MiB.");
         return body;
     }
@@ -178,7 +185,7 @@ public final class ApiHandler extends Handler.Abstract {
         };
     }
 
-    private void answerError(JettyOutput out, Response response, Callback callback, ApiException e) {
+    private void answerError(Request request, JettyOutput out, Response response, Callback callback, ApiException e) {
         if (out.streaming() || response.isCommitted()) {
             // Too late for a status line; the stream just ends.
             callback.failed(e);
@@ -191,6 +198,10 @@ public final class ApiHandler extends Handler.Abstract {
             err.put("type", e.type());
             if (e.param() != null) err.put("param", e.param()); else err.putNull("param");
             if (e.code() != null) err.put("code", e.code()); else err.putNull("code");
+            // Refused before its body was read (401, 404, 405, 413): Jetty will close the connection rather than
+            // read the rest, so say so. Without the header a client returned the connection to its pool and
+            // its next request met the close ("header parser received no bytes").
+            if (request.getAttribute(BODY_READ) == null && hasBody(request)) response.getHeaders().put(HttpHeader.CONNECTION, "close");
             out.sendJson(e.status(), JSON.writeValueAsString(root));
             callback.succeeded();
         } catch (IOException io) {
