@@ -94,7 +94,7 @@ public final class VectorMath {
     public static void sumLanesOf16(float[] acc, int aOff, float[] sums, int sOff) {
         // Written out in one method on purpose: with helpers for a stage, C2 did not inline them here ("callee is
         // too large" once they were compiled on their own) and boxed every vector passed to them, which made this
-        // reduction ~14% of a 1024-column prefill.
+        // reduction ~14% of a 1024-column PackedTile run.
         FloatVector v0 = FloatVector.fromArray(F, acc, aOff), v1 = FloatVector.fromArray(F, acc, aOff + 16);
         FloatVector v2 = FloatVector.fromArray(F, acc, aOff + 32), v3 = FloatVector.fromArray(F, acc, aOff + 48);
         FloatVector v4 = FloatVector.fromArray(F, acc, aOff + 64), v5 = FloatVector.fromArray(F, acc, aOff + 80);
@@ -120,12 +120,16 @@ public final class VectorMath {
      * (64 loads, 60 adds) it was 7-8% of a 0.6B Q8_0 decode step once C2 stopped inlining them.
      */
     public static void sumLanesOf4(float[] acc, int aOff, float[] sums, int sOff) {
+        reduce4(acc, aOff, sums, sOff, FOUR_IN_ORDER);
+    }
+
+    private static void reduce4(float[] acc, int aOff, float[] sums, int sOff, VectorShuffle<Float> order) {
         FloatVector v0 = FloatVector.fromArray(F, acc, aOff), v1 = FloatVector.fromArray(F, acc, aOff + 16);
         FloatVector v2 = FloatVector.fromArray(F, acc, aOff + 32), v3 = FloatVector.fromArray(F, acc, aOff + 48);
         FloatVector p0 = LO8.selectFrom(v0, v1).add(HI8.selectFrom(v0, v1)), p1 = LO8.selectFrom(v2, v3).add(HI8.selectFrom(v2, v3));
         FloatVector q = LO4.selectFrom(p0, p1).add(HI4.selectFrom(p0, p1));
         FloatVector r = LO2.selectFrom(q, q).add(HI2.selectFrom(q, q));
-        LO1.selectFrom(r, r).add(HI1.selectFrom(r, r)).rearrange(FOUR_IN_ORDER).intoArray(sums, sOff);
+        LO1.selectFrom(r, r).add(HI1.selectFrom(r, r)).rearrange(order).intoArray(sums, sOff);
     }
 
     /** Index vectors of stage h: lane p of block q takes A[2hq + p] (p < h) or B[2hq + p - h] (index + 16). */
@@ -149,14 +153,9 @@ public final class VectorMath {
     private static final VectorShuffle<Float> FOUR_IN_ORDER = SIXTEEN_LANES ? fourInOrder() : null;
 
     private static VectorShuffle<Float> fourInOrder() {
-        float[] label = new float[4 * L];
+        float[] label = new float[4 * L], sum = new float[L];
         for (int j = 0; j < 4; j++) java.util.Arrays.fill(label, j * L, j * L + L, j);
-        FloatVector v0 = FloatVector.fromArray(F, label, 0), v1 = FloatVector.fromArray(F, label, 16);
-        FloatVector v2 = FloatVector.fromArray(F, label, 32), v3 = FloatVector.fromArray(F, label, 48);
-        FloatVector p0 = LO8.selectFrom(v0, v1).add(HI8.selectFrom(v0, v1)), p1 = LO8.selectFrom(v2, v3).add(HI8.selectFrom(v2, v3));
-        FloatVector q = LO4.selectFrom(p0, p1).add(HI4.selectFrom(p0, p1));
-        FloatVector r = LO2.selectFrom(q, q).add(HI2.selectFrom(q, q));
-        float[] sum = LO1.selectFrom(r, r).add(HI1.selectFrom(r, r)).toArray(); // each lane: 16 x its label
+        reduce4(label, 0, sum, 0, VectorShuffle.iota(F, 0, 1, false)); // each lane: 16 x its label
         int[] where = new int[L];
         for (int j = 0; j < 4; j++) {
             where[j] = -1;
