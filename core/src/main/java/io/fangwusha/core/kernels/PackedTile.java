@@ -20,7 +20,7 @@ public final class PackedTile {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     private static final int L = F.length();
     /**
-     * A multiple of the 6-row register block. 4 × 4 blocks (8 loads per 16 FMAs) ran at 150-172 GFLOP/s on one
+     * A multiple of the 6-row register block. 4 × 4 blocks (8 loads per 16 FMAs) ran at 147-173 GFLOP/s on one
      * Zen 5 core, 6 × 4 blocks at 190-200 (1024 columns, 16 tokens, in cache; the peak is 237).
      */
     public static final int PANEL_ROWS = 24;
