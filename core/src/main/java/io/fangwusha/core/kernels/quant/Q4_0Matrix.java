@@ -2,6 +2,7 @@ package io.fangwusha.core.kernels.quant;
 
 import io.fangwusha.core.weights.DType;
 import io.fangwusha.core.weights.Tensor;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
@@ -32,12 +33,17 @@ final class Q4_0Matrix extends BlockMatrix {
     }
 
     @Override
-    void dot4(int r, float[] x, int xOff, float[] out, int o, float[] lanes) {
+    boolean touchesAhead() {
+        return L == 16;
+    }
+
+    @Override
+    void dot4(int r, float[] x, int xOff, float[] out, int o, float[] lanes, long ahead) {
         if (L != 16) {
             dot4Parts(r, x, xOff, out, o, lanes);
             return;
         }
-        dot4Lut(r, x, xOff, out, o, lanes);
+        dot4Lut(r, x, xOff, out, o, lanes, ahead);
     }
 
     /**
@@ -46,12 +52,16 @@ final class Q4_0Matrix extends BlockMatrix {
      * the {@code - 8} nor an int-to-float conversion is needed): 3072x1024, 1 thread, 16.3-17.6 -> 21-22 GFLOP/s.
      * The values are exactly {@link #decodeRow}'s, so the order and the results are unchanged.
      */
-    private void dot4Lut(int r, float[] x, int xOff, float[] out, int o, float[] lanes) {
+    private void dot4Lut(int r, float[] x, int xOff, float[] out, int o, float[] lanes, long ahead) {
         long r0 = r * rowBytes, r1 = r0 + rowBytes, r2 = r1 + rowBytes, r3 = r2 + rowBytes;
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        int touched = 0;
         // An int block counter, as in Q8_0Matrix.dot4: with a long one C2 kept the row offsets on the stack.
         for (int b = 0; b < blocksPerRow; b++) {
             long bo = b * 18L;
+            // 72 bytes of the next group per block of this one (4 x 18): a line at +0 and +64 covers them.
+            long ta = ahead + b * 72L;
+            touched += data.get(ValueLayout.JAVA_BYTE, ta) + data.get(ValueLayout.JAVA_BYTE, ta + 64);
             int xo = xOff + 32 * b;
             FloatVector lo = FloatVector.fromArray(F, x, xo), hi = FloatVector.fromArray(F, x, xo + 16);
             IntVector t = LEVELS.mul(f16(data, r0 + bo)).reinterpretAsInts();
@@ -67,6 +77,7 @@ final class Q4_0Matrix extends BlockMatrix {
             q = (IntVector) ByteVector.fromMemorySegment(B, data, r3 + bo + 2, LE).convertShape(B2I, I16, 0);
             a3 = q.lanewise(ASHR, 4).selectFrom(t).reinterpretAsFloats().fma(hi, q.selectFrom(t).reinterpretAsFloats().fma(lo, a3));
         }
+        keep(touched);
         a0.intoArray(lanes, 0);
         a1.intoArray(lanes, L);
         a2.intoArray(lanes, 2 * L);

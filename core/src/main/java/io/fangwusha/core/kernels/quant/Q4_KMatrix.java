@@ -51,9 +51,9 @@ final class Q4_KMatrix extends BlockMatrix {
     }
 
     @Override
-    void dot4(int r, float[] x, int xOff, float[] out, int o, float[] lanes) {
+    void dot4(int r, float[] x, int xOff, float[] out, int o, float[] lanes, long ahead) {
         if (L != 16) {
-            super.dot4(r, x, xOff, out, o, lanes);
+            super.dot4(r, x, xOff, out, o, lanes, ahead);
             return;
         }
         dot2(r, x, xOff, out, o, lanes);

@@ -42,9 +42,9 @@ final class Q6_KMatrix extends BlockMatrix {
     }
 
     @Override
-    void dot4(int r, float[] x, int xOff, float[] out, int o, float[] lanes) {
+    void dot4(int r, float[] x, int xOff, float[] out, int o, float[] lanes, long ahead) {
         if (PARTS != 1) {
-            super.dot4(r, x, xOff, out, o, lanes);
+            super.dot4(r, x, xOff, out, o, lanes, ahead);
             return;
         }
         for (int k = 0; k < 4; k++) out[o + k] = dot1((r + k) * rowBytes, x, xOff, lanes);

@@ -2,6 +2,7 @@ package io.fangwusha.core.kernels.quant;
 
 import io.fangwusha.core.weights.DType;
 import io.fangwusha.core.weights.Tensor;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
@@ -28,10 +29,19 @@ final class Q8_0Matrix extends BlockMatrix {
      * two 2-row loops beat one 4-row loop; on Zen 5 the 4-row loop wins.
      */
     @Override
-    void dot4(int r, float[] x, int xOff, float[] out, int o, float[] lanes) {
+    boolean touchesAhead() {
+        return true;
+    }
+
+    @Override
+    void dot4(int r, float[] x, int xOff, float[] out, int o, float[] lanes, long ahead) {
         long r0 = r * rowBytes, r1 = r0 + rowBytes, r2 = r1 + rowBytes, r3 = r2 + rowBytes;
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        int touched = 0;
         for (int b = 0; b < blocksPerRow; b++) {
+            // 136 bytes of the next group per block of this one (4 x 34): a line at +0, +64 and +128 covers them.
+            long t = ahead + b * 136L;
+            touched += data.get(ValueLayout.JAVA_BYTE, t) + data.get(ValueLayout.JAVA_BYTE, t + 64) + data.get(ValueLayout.JAVA_BYTE, t + 128);
             long q = b * 34L + 2;
             int xo = xOff + 32 * b;
             float d0 = f16(data, r0 + q - 2), d1 = f16(data, r1 + q - 2), d2 = f16(data, r2 + q - 2), d3 = f16(data, r3 + q - 2);
@@ -50,6 +60,7 @@ final class Q8_0Matrix extends BlockMatrix {
                 a3 = ((FloatVector) ByteVector.fromMemorySegment(B, data, r3 + q + 16, LE).convertShape(B2F, F, p)).mul(d3).fma(xv, a3);
             }
         }
+        keep(touched);
         a0.intoArray(lanes, 0);
         a1.intoArray(lanes, L);
         a2.intoArray(lanes, 2 * L);

@@ -43,14 +43,27 @@ class QuantKernelTest {
         check(DType.Q6_K, 512, QuantKernelTest::buildQ6_K);
     }
 
+    static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> shapes() {
+        // Q8_0 and Q4_0 decode rows of up to BlockMatrix.TOUCH_MAX_ROW_BYTES while touching the next 4-row group
+        // (which must stay inside the matrix: two of the row ranges below end with the last 4 rows), and
+        // warm longer rows in chunks: 4096 Q8_0 columns are 4352 bytes, 8192 Q4_0 columns 4608.
+        return java.util.stream.Stream.of(
+                org.junit.jupiter.params.provider.Arguments.of(DType.Q8_0, 320),
+                org.junit.jupiter.params.provider.Arguments.of(DType.Q8_0, 4096),
+                org.junit.jupiter.params.provider.Arguments.of(DType.Q4_0, 320),
+                org.junit.jupiter.params.provider.Arguments.of(DType.Q4_0, 8192),
+                org.junit.jupiter.params.provider.Arguments.of(DType.Q4_K, 512),
+                org.junit.jupiter.params.provider.Arguments.of(DType.Q6_K, 512));
+    }
+
     /**
      * A token's outputs are bit-identical alone (the in-register decode path) or inside batches of any size (the
      * packed tile path, with token panels and row remainders), whatever the row split across threads.
      */
     @org.junit.jupiter.params.ParameterizedTest
-    @org.junit.jupiter.params.provider.EnumSource(names = {"Q8_0", "Q4_0", "Q4_K", "Q6_K"})
-    void batchInvariant(DType type) {
-        int rows = 37, cols = type.blockSize == 32 ? 320 : 512;
+    @org.junit.jupiter.params.provider.MethodSource("shapes")
+    void batchInvariant(DType type, int cols) {
+        int rows = 37;
         Random rnd = new Random(11);
         Builder builder = switch (type) {
             case Q8_0 -> QuantKernelTest::buildQ8_0;
@@ -69,8 +82,14 @@ class QuantKernelTest {
         for (int size : new int[] {1, 2, 3, 5}) {
             for (int b0 = 0; b0 + size <= batch; b0 += size) {
                 float[] part = new float[size * rows];
-                w.multiply(java.util.Arrays.copyOfRange(x, b0 * cols, (b0 + size) * cols), size, part, 0, 7);
-                w.multiply(java.util.Arrays.copyOfRange(x, b0 * cols, (b0 + size) * cols), size, part, 7, rows);
+                float[] xb = java.util.Arrays.copyOfRange(x, b0 * cols, (b0 + size) * cols);
+                w.multiply(xb, size, part, 0, 7);
+                w.multiply(xb, size, part, 7, 33);
+                w.multiply(xb, size, part, 33, rows); // one group: the matrix's last 4 rows
+                float[] again = new float[size * rows];
+                w.multiply(xb, size, again, 0, 9);
+                w.multiply(xb, size, again, 9, rows);
+                assertThat(again).as("%s batch of %d split at 9", type, size).isEqualTo(part);
                 for (int b = 0; b < size; b++) {
                     for (int r = 0; r < rows; r++) {
                         assertThat(part[b * rows + r]).as("%s token %d row %d in a batch of %d", type, b0 + b, r, size)
