@@ -161,11 +161,12 @@ abstract sealed class BlockMatrix implements MatrixWeights
 
     /**
      * Rows up to this long are streamed by {@link #multiplyTouchingAhead}; longer ones are warmed in
-     * {@link CacheWarmer#BLOCK_QUANT_CHUNK_BYTES} chunks. One core, Q8_0 from DRAM, GB/s touching / warming:
-     * 65536x1024 12.7 / 12.5, 32768x2560 14.4 / 13.6, 8192x9728 7.7 / 14.2 (a 41 KB group and the next one no
-     * longer fit in L1 together).
+     * {@link CacheWarmer#BLOCK_QUANT_CHUNK_BYTES} chunks. 2 threads, 4B tg64 tok/s, warming / touching, two
+     * rounds: Q4_0 (touching its 1440-byte rows) 7.49, 7.33 / 7.95, 7.57; Q8_0 (touching its 2720-byte rows)
+     * 6.08, 5.91 / 5.92, 5.66. One core, Q8_0 from DRAM, GB/s warming / touching: 8192x9728 14.2 / 7.7 (a 41 KB group and the next
+     * one no longer fit in L1 together).
      */
-    static final long TOUCH_MAX_ROW_BYTES = 4096;
+    static final long TOUCH_MAX_ROW_BYTES = 2048;
     @SuppressWarnings("unused")
     private static volatile int sink;
 
@@ -189,8 +190,8 @@ abstract sealed class BlockMatrix implements MatrixWeights
      * flight while this group computes. On the Zen 5 machine, C loops with the kernel's loads (one core, 1 GB,
      * 2720-byte rows) read 17 GB/s from the 4 interleaved row streams alone, 21 warming each next group after
      * computing this one, and 30 touching it during. 2 threads, tg tok/s, warming / touching, alternating:
-     * 0.6B Q8_0 33.9, 31.6 / 42.2, 40.3; 0.6B Q4_0 34.5, 39.6 / 43.0, 46.7; 4B within noise (Q4_0 6.1-7.3
-     * either way, Q8_0 5.8-5.9 / 5.6-5.9). BF16 decode touching the same way was slower (0.6B 23-25 ->
+     * 0.6B Q8_0 33.9, 31.6 / 42.2, 40.3; 0.6B Q4_0 34.5, 39.6 / 43.0, 46.7 (4B: see
+     * {@link #TOUCH_MAX_ROW_BYTES}). BF16 decode touching the same way was slower (0.6B 23-25 ->
      * 16-20 tok/s): it reads twice the bytes per multiply-add, so its touches crowd the reorder buffer.
      */
     private void multiplyTouchingAhead(float[] x, int batch, float[] out, int rowStart, int rowEnd, float[] lanes) {
