@@ -31,14 +31,14 @@ final class Attention {
      * @param row       scratch of {@code headDim} floats (a 16-bit cache's row widened to float32)
      * @param lanes     scratch of {@link #LANES_SCRATCH} floats ({@link VectorMath#dot}, 16 dot products' lanes)
      */
-    static void heads(float[] q, int qOff, int firstHead, int count, KvCache cache, int layer, int position, int kvHeads,
+    static void heads(float[] q, int qOff, int firstHead, int count, KvCache cache, int layer, int position,
                       int group, int headDim, float scale, float[] scores, float[] row, float[] lanes, float[] out, int oOff) {
         int kvHead = firstHead / group;
         if ((firstHead + count - 1) / group != kvHead) throw new IllegalArgumentException("heads span two KV heads");
-        int kvDim = kvHeads * headDim;
+        if (cache.headDim() != headDim) throw new IllegalArgumentException("cache rows of " + cache.headDim() + ", heads of " + headDim);
         int n = position + 1;
         int qo = qOff + firstHead * headDim;
-        int kv = kvHead * headDim;
+        int kv = cache.at(kvHead, 0); // position t's row at kv + t*headDim
         // The cache type is read once per call (the per-row branches below always go the same way). A 16-bit row
         // is widened once into {@code row}, for all {@code count} heads, and then used exactly like a float32 row,
         // so the arithmetic is the float32 path's.
@@ -52,7 +52,7 @@ final class Attention {
             for (int t0 = 0; t0 < n; t0 += per) {
                 int t1 = Math.min(n, t0 + per);
                 for (int t = t0; t < t1; t++) {
-                    int kOff = rowOffset(type, keys16, t * kvDim + kv, row, headDim);
+                    int kOff = rowOffset(type, keys16, kv + t * headDim, row, headDim);
                     for (int j = 0; j < count; j++) VectorMath.dotLanes(q, qo + j * headDim, keys, kOff, headDim, lanes, ((t - t0) * count + j) * L);
                 }
                 boolean full = t1 - t0 == per;
@@ -66,36 +66,36 @@ final class Attention {
             }
         } else {
             for (int t = 0; t < n; t++) {
-                int kOff = rowOffset(type, keys16, t * kvDim + kv, row, headDim);
+                int kOff = rowOffset(type, keys16, kv + t * headDim, row, headDim);
                 for (int j = 0; j < count; j++) scores[j * n + t] = VectorMath.dot(q, qo + j * headDim, keys, kOff, headDim, lanes) * scale;
             }
         }
         for (int j = 0; j < count; j++) softmax(scores, j * n, n);
         int oo = oOff + firstHead * headDim;
         if (type == KvCacheType.F32 && headDim == 8 * L) {
-            weightedValues(scores, n, count, cache.values[layer], kvDim, kv, out, oo);
+            weightedValues(scores, n, count, cache.values[layer], kv, out, oo);
             return;
         }
         java.util.Arrays.fill(out, oo, oo + count * headDim, 0f);
         float[] values = type == KvCacheType.F32 ? cache.values[layer] : row;
         short[] values16 = type == KvCacheType.F32 ? null : cache.values16[layer];
         for (int t = 0; t < n; t++) {
-            int vOff = rowOffset(type, values16, t * kvDim + kv, row, headDim);
+            int vOff = rowOffset(type, values16, kv + t * headDim, row, headDim);
             for (int j = 0; j < count; j++) VectorMath.axpy(scores[j * n + t], values, vOff, out, oo + j * headDim, headDim);
         }
     }
 
     /**
-     * {@code out[oo + j·8L ..] = sum_t scores[j·n + t] · values[t·kvDim + kv ..]} for a head of 8 vectors, the sum
+     * {@code out[oo + j·8L ..] = sum_t scores[j·n + t] · values[kv + t·8L ..]} for a head of 8 vectors, the sum
      * over positions in order in 8 register accumulators: the same FMAs, in the same order, as the axpy per
      * position below, without loading and storing the output at every position.
      */
-    private static void weightedValues(float[] scores, int n, int count, float[] values, int kvDim, int kv, float[] out, int oo) {
+    private static void weightedValues(float[] scores, int n, int count, float[] values, int kv, float[] out, int oo) {
         for (int j = 0; j < count; j++) {
             FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
             for (int t = 0; t < n; t++) {
                 FloatVector s = FloatVector.broadcast(F, scores[j * n + t]);
-                int v = t * kvDim + kv;
+                int v = kv + t * 8 * L;
                 a0 = FloatVector.fromArray(F, values, v).fma(s, a0);
                 a1 = FloatVector.fromArray(F, values, v + L).fma(s, a1);
                 a2 = FloatVector.fromArray(F, values, v + 2 * L).fma(s, a2);

@@ -88,7 +88,7 @@ final class AttentionStep {
                 scores = new float[Math.max(need, 2 * scores.length)];
                 w.scores.set(scores);
             }
-            Attention.heads(w.q, i * qDim, first, count, caches[i], layer, positions[i], config.numKvHeads(),
+            Attention.heads(w.q, i * qDim, first, count, caches[i], layer, positions[i],
                     config.groupSize(), config.headDim(), scale, scores, row, lanes, w.att, i * qDim);
         }
     }

@@ -81,7 +81,7 @@ public final class Qwen3Model {
     }
 
     public KvCache newCache(int capacity, KvCacheType type) {
-        return new KvCache(config.numLayers(), config.kvDim(), capacity, type);
+        return new KvCache(config.numLayers(), config.numKvHeads(), config.headDim(), capacity, type);
     }
 
     /**

@@ -19,7 +19,7 @@ class AttentionTest {
     private static KvCache filled(KvCacheType type, KvCacheType roundedThrough, long seed) {
         Random rnd = new Random(seed);
         int kvDim = KV_HEADS * HEAD_DIM;
-        KvCache c = new KvCache(LAYERS, kvDim, POSITIONS, type);
+        KvCache c = new KvCache(LAYERS, KV_HEADS, HEAD_DIM, POSITIONS, type);
         float[] k = new float[kvDim], v = new float[kvDim];
         for (int l = 0; l < LAYERS; l++) {
             for (int p = 0; p < POSITIONS; p++) {
@@ -47,7 +47,7 @@ class AttentionTest {
         float[] out = new float[heads * HEAD_DIM];
         float[] scores = new float[GROUP * POSITIONS];
         for (int h = 0; h < heads; h += perCall) {
-            Attention.heads(q, 0, h, perCall, c, 1, position, KV_HEADS, GROUP, HEAD_DIM, 0.158f, scores, new float[HEAD_DIM], new float[Attention.LANES_SCRATCH], out, 0);
+            Attention.heads(q, 0, h, perCall, c, 1, position, GROUP, HEAD_DIM, 0.158f, scores, new float[HEAD_DIM], new float[Attention.LANES_SCRATCH], out, 0);
         }
         return out;
     }
@@ -89,7 +89,7 @@ class AttentionTest {
     void batchedScoresEqualOneDotPerPair() {
         int headDim = 8 * VectorMath.F.length(), kvHeads = 2, positions = 37, kvDim = kvHeads * headDim;
         Random rnd = new Random(11);
-        KvCache c = new KvCache(1, kvDim, positions, KvCacheType.F32);
+        KvCache c = new KvCache(1, kvHeads, headDim, positions, KvCacheType.F32);
         float[] k = new float[kvDim], v = new float[kvDim];
         for (int p = 0; p < positions; p++) {
             for (int i = 0; i < kvDim; i++) {
@@ -107,16 +107,16 @@ class AttentionTest {
             for (int position : new int[] {positions - 1, 20}) {
                 float[] got = new float[heads * headDim];
                 for (int h = 0; h < heads; h += group) {
-                    Attention.heads(q, 0, h, group, c, 0, position, kvHeads, group, headDim, scale, new float[group * positions],
+                    Attention.heads(q, 0, h, group, c, 0, position, group, headDim, scale, new float[group * positions],
                             new float[headDim], new float[Attention.LANES_SCRATCH], got, 0);
                 }
                 float[] want = new float[heads * headDim], lanes = new float[VectorMath.F.length()];
                 for (int h = 0; h < heads; h++) {
-                    int kv = h / group * headDim, n = position + 1;
+                    int n = position + 1;
                     float[] w = new float[n];
                     float max = Float.NEGATIVE_INFINITY, sum = 0;
                     for (int t = 0; t < n; t++) {
-                        w[t] = VectorMath.dot(q, h * headDim, c.keys[0], t * kvDim + kv, headDim, lanes) * scale;
+                        w[t] = VectorMath.dot(q, h * headDim, c.keys[0], c.at(h / group, t), headDim, lanes) * scale;
                         max = Math.max(max, w[t]);
                     }
                     for (int t = 0; t < n; t++) {
@@ -124,7 +124,7 @@ class AttentionTest {
                         sum += w[t];
                     }
                     float inv = 1f / sum;
-                    for (int t = 0; t < n; t++) VectorMath.axpy(w[t] * inv, c.values[0], t * kvDim + kv, want, h * headDim, headDim);
+                    for (int t = 0; t < n; t++) VectorMath.axpy(w[t] * inv, c.values[0], c.at(h / group, t), want, h * headDim, headDim);
                 }
                 assertThat(got).as("group %d, position %d", group, position).containsExactly(want);
             }
