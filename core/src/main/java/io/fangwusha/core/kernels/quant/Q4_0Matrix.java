@@ -37,22 +37,25 @@ final class Q4_0Matrix extends BlockMatrix {
         return L == 16;
     }
 
+    /**
+     * 4 rows in flight. Per block, the 16 values a nibble can stand for, {@code (k - 8) * d}, form one vector, and
+     * each half-block's nibbles index it with one lane permute (the index wraps modulo 16, so neither a mask nor
+     * the {@code - 8} nor an int-to-float conversion is needed): 3072x1024, 1 thread, 16.3-17.6 -> 21-22 GFLOP/s.
+     * The values are exactly {@link #decodeRow}'s, so the order and the results are unchanged.
+     *
+     * <p>The scales are read inline, not through {@link #f16}, and this loop is not a helper of {@code dot4}: each
+     * call level counts against C2's inlining depth ({@code MaxInlineLevel}, 15), and a segment read of a short is
+     * ~10 levels deep by itself. In about half of the 4B Q4_0 runs of one afternoon, tg ran at 4.5-5.2 instead of
+     * 7.5-8.7 tok/s; their profile showed {@code Unsafe.convEndian} called out of line (2.6% of samples) and this
+     * kernel at 61% instead of 51%. With {@code -XX:MaxInlineLevel=13} the old form was slow every time (4.7) and
+     * this one is not (8.5): the depth, which depends on where C2 starts a compilation, decided it.
+     */
     @Override
     void dot4(int r, float[] x, int xOff, float[] out, int o, float[] lanes, long ahead) {
         if (L != 16) {
             dot4Parts(r, x, xOff, out, o, lanes);
             return;
         }
-        dot4Lut(r, x, xOff, out, o, lanes, ahead);
-    }
-
-    /**
-     * 4 rows in flight. Per block, the 16 values a nibble can stand for, {@code (k - 8) * d}, form one vector, and
-     * each half-block's nibbles index it with one lane permute (the index wraps modulo 16, so neither a mask nor
-     * the {@code - 8} nor an int-to-float conversion is needed): 3072x1024, 1 thread, 16.3-17.6 -> 21-22 GFLOP/s.
-     * The values are exactly {@link #decodeRow}'s, so the order and the results are unchanged.
-     */
-    private void dot4Lut(int r, float[] x, int xOff, float[] out, int o, float[] lanes, long ahead) {
         long r0 = r * rowBytes, r1 = r0 + rowBytes, r2 = r1 + rowBytes, r3 = r2 + rowBytes;
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         int touched = 0;
@@ -64,16 +67,16 @@ final class Q4_0Matrix extends BlockMatrix {
             touched += data.get(ValueLayout.JAVA_BYTE, ta) + data.get(ValueLayout.JAVA_BYTE, ta + 64);
             int xo = xOff + 32 * b;
             FloatVector lo = FloatVector.fromArray(F, x, xo), hi = FloatVector.fromArray(F, x, xo + 16);
-            IntVector t = LEVELS.mul(f16(data, r0 + bo)).reinterpretAsInts();
+            IntVector t = LEVELS.mul(Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, r0 + bo))).reinterpretAsInts();
             IntVector q = (IntVector) ByteVector.fromMemorySegment(B, data, r0 + bo + 2, LE).convertShape(B2I, I16, 0);
             a0 = q.lanewise(ASHR, 4).selectFrom(t).reinterpretAsFloats().fma(hi, q.selectFrom(t).reinterpretAsFloats().fma(lo, a0));
-            t = LEVELS.mul(f16(data, r1 + bo)).reinterpretAsInts();
+            t = LEVELS.mul(Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, r1 + bo))).reinterpretAsInts();
             q = (IntVector) ByteVector.fromMemorySegment(B, data, r1 + bo + 2, LE).convertShape(B2I, I16, 0);
             a1 = q.lanewise(ASHR, 4).selectFrom(t).reinterpretAsFloats().fma(hi, q.selectFrom(t).reinterpretAsFloats().fma(lo, a1));
-            t = LEVELS.mul(f16(data, r2 + bo)).reinterpretAsInts();
+            t = LEVELS.mul(Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, r2 + bo))).reinterpretAsInts();
             q = (IntVector) ByteVector.fromMemorySegment(B, data, r2 + bo + 2, LE).convertShape(B2I, I16, 0);
             a2 = q.lanewise(ASHR, 4).selectFrom(t).reinterpretAsFloats().fma(hi, q.selectFrom(t).reinterpretAsFloats().fma(lo, a2));
-            t = LEVELS.mul(f16(data, r3 + bo)).reinterpretAsInts();
+            t = LEVELS.mul(Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, r3 + bo))).reinterpretAsInts();
             q = (IntVector) ByteVector.fromMemorySegment(B, data, r3 + bo + 2, LE).convertShape(B2I, I16, 0);
             a3 = q.lanewise(ASHR, 4).selectFrom(t).reinterpretAsFloats().fma(hi, q.selectFrom(t).reinterpretAsFloats().fma(lo, a3));
         }
