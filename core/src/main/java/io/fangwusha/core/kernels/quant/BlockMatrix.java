@@ -163,8 +163,8 @@ abstract sealed class BlockMatrix implements MatrixWeights
      * Rows up to this long are streamed by {@link #multiplyTouchingAhead}; longer ones are warmed in
      * {@link CacheWarmer#BLOCK_QUANT_CHUNK_BYTES} chunks. 2 threads, 4B tg64 tok/s, warming / touching, two
      * rounds: Q4_0 (touching its 1440-byte rows) 7.49, 7.33 / 7.95, 7.57; Q8_0 (touching its 2720-byte rows)
-     * 6.08, 5.91 / 5.92, 5.66. One core, Q8_0 from DRAM, GB/s warming / touching: 8192x9728 14.2 / 7.7 (a 41 KB group and the next
-     * one no longer fit in L1 together).
+     * 6.08, 5.91 / 5.92, 5.66. One core, Q8_0 from DRAM, GB/s warming / touching: 8192x9728 14.2 / 7.7 (a 41 KB
+     * group and the next one no longer fit in L1 together).
      */
     static final long TOUCH_MAX_ROW_BYTES = 2048;
     @SuppressWarnings("unused")
