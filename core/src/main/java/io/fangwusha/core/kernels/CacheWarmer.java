@@ -50,8 +50,15 @@ public final class CacheWarmer {
         }
         for (; p < to; p += LINE) t += s.get(ValueLayout.JAVA_BYTE, p);
         if (to > from) t += s.get(ValueLayout.JAVA_BYTE, to - 1);
-        // Never true (|t| <= 128 per line), but C2 cannot know it: the loads must stay.
-        if (t == Long.MIN_VALUE) sink = t;
+        keep(t);
+    }
+
+    /**
+     * Keeps touch loads alive: pass their sum, which is never {@code Long.MIN_VALUE} (|t| <= 128 per line), but C2
+     * cannot know it, so the loads must stay.
+     */
+    public static void keep(long touched) {
+        if (touched == Long.MIN_VALUE) sink = touched;
     }
 
     /** Rows per warmed group: a multiple of {@code multiple}, at least one multiple, about {@code chunkBytes}. */

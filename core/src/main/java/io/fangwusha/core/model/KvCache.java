@@ -7,8 +7,9 @@ import io.fangwusha.core.kernels.HalfVectors;
  * Keys and values of one sequence for every layer, laid out {@code [kvHead][position][headDim]}: an attention job
  * serves one KV head, and reads that head's rows over all positions as one sequential stream. (Position-major,
  * {@code [position][kvHead][headDim]}, put a head's consecutive rows a whole position apart — 4 KB for Qwen3's 8
- * heads of 128 floats — so each row began on a new page, where the hardware prefetchers stop.) Capacity is fixed at creation (prompt + tokens to generate),
- * so memory is only what the sequence can use, never {@code max_position_embeddings} up front.
+ * heads of 128 floats — so each row began on a new page, where the hardware prefetchers stop.) Capacity is fixed
+ * at creation (prompt + tokens to generate), so memory is only what the sequence can use, never
+ * {@code max_position_embeddings} up front.
  *
  * <p>Element type per {@link KvCacheType}: F32 in {@code keys}/{@code values}; F16 and BF16 as 16-bit patterns in
  * {@code keys16}/{@code values16}, each value rounded to nearest even once when stored. The other pair is null.
@@ -74,7 +75,10 @@ public final class KvCache {
         }
     }
 
-    /** Where the row of {@code kvHead} at {@code position} starts in a layer's array; a head's rows are {@code headDim} apart. */
+    /**
+     * Where the row of {@code kvHead} at {@code position} starts in a layer's array; a head's consecutive rows are
+     * {@code headDim} apart.
+     */
     int at(int kvHead, int position) {
         return (kvHead * capacity + position) * headDim;
     }

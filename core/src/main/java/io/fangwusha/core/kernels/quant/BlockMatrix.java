@@ -167,13 +167,6 @@ abstract sealed class BlockMatrix implements MatrixWeights
      * group and the next one no longer fit in L1 together).
      */
     static final long TOUCH_MAX_ROW_BYTES = 2048;
-    @SuppressWarnings("unused")
-    private static volatile int sink;
-
-    /** Keeps the touch loads of a {@link #dot4} alive: their sum is never this value, but C2 cannot know it. */
-    static void keep(int touched) {
-        if (touched == Integer.MIN_VALUE) sink = touched;
-    }
 
     /**
      * Whether {@link #dot4} reads one byte of every line of the 4-row group at {@code ahead} while it computes
@@ -191,8 +184,8 @@ abstract sealed class BlockMatrix implements MatrixWeights
      * 2720-byte rows) read 17 GB/s from the 4 interleaved row streams alone, 21 warming each next group after
      * computing this one, and 30 touching it during. 2 threads, tg tok/s, warming / touching, alternating:
      * 0.6B Q8_0 33.9, 31.6 / 42.2, 40.3; 0.6B Q4_0 34.5, 39.6 / 43.0, 46.7 (4B: see
-     * {@link #TOUCH_MAX_ROW_BYTES}). BF16 decode touching the same way was slower (0.6B 23-25 ->
-     * 16-20 tok/s): it reads twice the bytes per multiply-add, so its touches crowd the reorder buffer.
+     * {@link #TOUCH_MAX_ROW_BYTES}). BF16 decode touching the same way, with 1, 2 or 4 loads per 256 bytes, was
+     * slower or no faster (0.6B tg 25-26 without, 16-26 with): it reads twice the bytes per multiply-add.
      */
     private void multiplyTouchingAhead(float[] x, int batch, float[] out, int rowStart, int rowEnd, float[] lanes) {
         int end = rowStart + ((rowEnd - rowStart) & ~3);

@@ -1,5 +1,6 @@
 package io.fangwusha.core.kernels.quant;
 
+import io.fangwusha.core.kernels.CacheWarmer;
 import io.fangwusha.core.weights.DType;
 import io.fangwusha.core.weights.Tensor;
 import java.lang.foreign.ValueLayout;
@@ -80,7 +81,7 @@ final class Q4_0Matrix extends BlockMatrix {
             q = (IntVector) ByteVector.fromMemorySegment(B, data, r3 + bo + 2, LE).convertShape(B2I, I16, 0);
             a3 = q.lanewise(ASHR, 4).selectFrom(t).reinterpretAsFloats().fma(hi, q.selectFrom(t).reinterpretAsFloats().fma(lo, a3));
         }
-        keep(touched);
+        CacheWarmer.keep(touched);
         a0.intoArray(lanes, 0);
         a1.intoArray(lanes, L);
         a2.intoArray(lanes, 2 * L);

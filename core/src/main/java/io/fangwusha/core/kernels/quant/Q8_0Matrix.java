@@ -1,5 +1,6 @@
 package io.fangwusha.core.kernels.quant;
 
+import io.fangwusha.core.kernels.CacheWarmer;
 import io.fangwusha.core.weights.DType;
 import io.fangwusha.core.weights.Tensor;
 import java.lang.foreign.ValueLayout;
@@ -64,7 +65,7 @@ final class Q8_0Matrix extends BlockMatrix {
                 a3 = ((FloatVector) ByteVector.fromMemorySegment(B, data, r3 + q + 16, LE).convertShape(B2F, F, p)).mul(d3).fma(xv, a3);
             }
         }
-        keep(touched);
+        CacheWarmer.keep(touched);
         a0.intoArray(lanes, 0);
         a1.intoArray(lanes, L);
         a2.intoArray(lanes, 2 * L);
