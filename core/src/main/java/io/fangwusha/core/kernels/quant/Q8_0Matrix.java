@@ -39,10 +39,13 @@ final class Q8_0Matrix extends BlockMatrix {
         long r0 = r * rowBytes, r1 = r0 + rowBytes, r2 = r1 + rowBytes, r3 = r2 + rowBytes;
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         int touched = 0;
+        // Each touch as loop-invariant base + b * 136: C2 hoists the bounds checks of that form; written as
+        // (ahead + b * 136) + 64 it kept two checks per block in the loop (~100 -> ~85 instructions per block).
+        long ahead64 = ahead + 64, ahead128 = ahead + 128;
         for (int b = 0; b < blocksPerRow; b++) {
             // 136 bytes of the next group per block of this one (4 x 34): a line at +0, +64 and +128 covers them.
-            long t = ahead + b * 136L;
-            touched += data.get(ValueLayout.JAVA_BYTE, t) + data.get(ValueLayout.JAVA_BYTE, t + 64) + data.get(ValueLayout.JAVA_BYTE, t + 128);
+            long t = b * 136L;
+            touched += data.get(ValueLayout.JAVA_BYTE, ahead + t) + data.get(ValueLayout.JAVA_BYTE, ahead64 + t) + data.get(ValueLayout.JAVA_BYTE, ahead128 + t);
             long q = b * 34L + 2;
             int xo = xOff + 32 * b;
             // Read inline, not through f16(): one call level less for C2's inlining depth (see Q4_0Matrix.dot4).
