@@ -34,10 +34,13 @@ public final class CacheWarmer {
      * Bytes warmed at a time by the block-quantised decode kernels, which read half or a quarter of BF16's bytes
      * per multiply-add and so keep up from L2: a longer burst keeps more lines in flight per restart. 2 threads,
      * tg tok/s, 4 / 16 / 64 KB: 0.6B Q8_0 29.5 / 34.2 / 35.6, 4B Q8_0 5.4 / 5.4 / 6.2, 0.6B Q4_0 37.2 / 39.3 / 42.2,
-     * 4B Q4_0 7.05 / 6.84 / 7.58 (256 KB: no better). One core, 151936x1024 Q8_0 warmed then computed: 4 KB
-     * 9.7-10.1 GB/s, 64 KB 11.6-12.1; warming alone, 4 KB 22 GB/s, 64 KB 37.
+     * 4B Q4_0 7.05 / 6.84 / 7.58 (256 KB: no better, with byte loads). One core, 151936x1024 Q8_0 warmed then
+     * computed: 4 KB 9.7-10.1 GB/s, 64 KB 11.6-12.1; warming alone, 4 KB 22 GB/s, 64 KB 37. Since the warm loop
+     * loads vectors, 256 KB beats 64 KB (rows longer than {@code BlockMatrix.TOUCH_MAX_ROW_BYTES} only), 3 rounds
+     * alternating: 4B Q8_0 6.34, 6.54, 6.00, 7.06, 5.95, 5.90 / 7.04, 6.98, 7.36, 6.79, 6.07, 7.06; 0.6B Q8_0 41.4,
+     * 38.4, 47.3, 46.2 / 48.5, 46.3, 42.0, 47.2; 4B Q4_0 8.85, 8.94, 8.92, 8.91 / 9.05, 8.26, 9.59, 8.70.
      */
-    public static final long BLOCK_QUANT_CHUNK_BYTES = 65536;
+    public static final long BLOCK_QUANT_CHUNK_BYTES = 262144;
     private static final long LINE = 64;
     /** At most one cache line: each load touches exactly one line when the range is line-aligned. */
     private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED.vectorByteSize() <= 64
@@ -53,7 +56,7 @@ public final class CacheWarmer {
      * in C2's code (a bounds check each for {@code p + 64}, {@code p + 128}, ..., the sum moved through xmm
      * registers, a safepoint poll); this loop ~3, so more lines are in flight. 2 threads, tg tok/s, byte / vector
      * loads, alternating: 4B Q8_0 6.25, 6.26, 6.39, 5.90 / 6.64, 6.27, 6.84, 6.42; 4B Q4_0 8.68, 8.62 / 9.40, 9.03
-     * (their long rows decode in 64 KB warm bursts); 0.6B BF16 (4 KB bursts) within noise.
+     * (their long rows then decoded in 64 KB warm bursts); 0.6B BF16 (4 KB bursts) within noise.
      */
     public static void warm(MemorySegment s, long from, long to) {
         IntVector acc = IntVector.zero(I);
