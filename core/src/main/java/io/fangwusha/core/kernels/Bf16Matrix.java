@@ -32,6 +32,15 @@ public final class Bf16Matrix extends DenseMatrix {
      * vectors and it ran at 13 GFLOP/s.
      */
     private static final int PACK_MIN_BATCH = 32;
+    /**
+     * Widest rows that decode with {@link #multiplyOneToken}. Qwen3-0.6B, tg tok/s, 2 threads, 4-row blocks / one
+     * loop, alternating: all matrices 29.6, 26.7 / 35.0, 34.3; with this limit (its 3072-column {@code down_proj}
+     * back on 4-row blocks) 25.5, 26.1 / 32.2, 31.6. Qwen3-4B (2560, 4096 and 9728 columns) all on one loop lost:
+     * 4.70, 6.13, 6.06, 4.79 / 4.29, 4.43, 4.09, 4.49 —
+     * one row at a time reads each activation vector once per row instead of once per 4 rows, and 4B's are 10-38
+     * KB, so they leave L1. Where between 1024 and 2560 columns the loop stops paying is not measured.
+     */
+    private static final int ONE_LOOP_MAX_COLS = 2048;
 
     private final MemorySegment data;
     private final int chunkCols;
@@ -65,6 +74,10 @@ public final class Bf16Matrix extends DenseMatrix {
             return;
         }
         float[] xs = split(x, batch, chunkCols);
+        if (batch == 1 && chunkCols == cols && cols <= ONE_LOOP_MAX_COLS) {
+            multiplyOneToken(xs, out, rowStart, rowEnd);
+            return;
+        }
         int step = CacheWarmer.rowsPerChunk(2L * cols, 4, CacheWarmer.CHUNK_BYTES);
         int r = rowStart;
         for (; r + 4 <= rowEnd; r += 4) {
@@ -85,6 +98,34 @@ public final class Bf16Matrix extends DenseMatrix {
         }
         for (; r < rowEnd; r++) {
             for (int b = 0; b < batch; b++) out[b * rows + r] = dot1(xs, x, b, r, LANES.get());
+        }
+    }
+
+    /**
+     * Decode (one token, rows without a scalar tail): one loop over all of the range's bytes, a row at a time in
+     * the canonical order, the accumulator reduced and reset where a row ends. C2 compiles a loop per row into a
+     * pre-loop, an unrolled main loop and a post-loop entered anew for every 2 KB row, and that streamed far
+     * worse than one long loop over the same loads: 1 GB of 1024-column rows, 2048-row matrices with a barrier
+     * between them, GB/s, 1 thread / 2 threads: 4-row blocks with 4 KB warm bursts 20.0 / 33-36, this loop (no
+     * warming) 27.3 / 42-46; gcc's one-row loop called through FFM 31-35 / 42-45. Only for rows up to
+     * {@link #ONE_LOOP_MAX_COLS}.
+     */
+    private void multiplyOneToken(float[] xs, float[] out, int rowStart, int rowEnd) {
+        float[] lanes = LANES.get();
+        long rowBytes = 2L * cols;
+        long o = rowStart * rowBytes, end = rowEnd * rowBytes, nextRow = o + rowBytes;
+        int r = rowStart, c = 0;
+        FloatVector a = FloatVector.zero(F);
+        for (; o < end; o += 2 * CHUNK, c += CHUNK) {
+            IntVector w = IntVector.fromMemorySegment(I, data, o, ByteOrder.LITTLE_ENDIAN);
+            a = odd(w).fma(FloatVector.fromArray(F, xs, c + L), even(w).fma(FloatVector.fromArray(F, xs, c), a));
+            if (o + 2 * CHUNK == nextRow) {
+                a.intoArray(lanes, 0);
+                out[r++] = VectorMath.sumLanesScalar(lanes, 0, L);
+                a = FloatVector.zero(F);
+                c = -CHUNK;
+                nextRow += rowBytes;
+            }
         }
     }
 

@@ -36,12 +36,14 @@ class DenseMatrixTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"F32,13,37", "BF16,13,37", "F16,13,37", "F32,8,64", "BF16,9,80", "F16,6,48", "BF16,17,250", "BF16,31,2100"})
+    @CsvSource({"F32,13,37", "BF16,13,37", "F16,13,37", "F32,8,64", "BF16,9,80", "F16,6,48", "BF16,17,250", "BF16,31,2100",
+            "BF16,11,96", "BF16,26,512"})
     void multiplyMatchesFloat64ReferenceAndIsBatchInvariant(DType dtype, int rows, int cols) {
         Stored s = make(dtype, rows, cols, rows * 31L + cols);
         // 5 and 21: the decode kernels' 4x2 blocks with a 4x1 leftover; 37: the packed prefill path, 3 token panels.
         // 31 rows: a full 24-row panel of 6x4 blocks, then 6 + 1; 2100 columns: accumulators parked between
-        // column blocks, and a scalar tail.
+        // column blocks, and a scalar tail. BF16 rows of whole 32-column chunks (96, 512): one token runs the
+        // one-loop decode kernel, whose row ends (at rows / 3 too) must give the batched results' bits.
         for (int batch : new int[] {5, 10, 21, 37}) check(s, rows, cols, batch);
     }
 
