@@ -36,9 +36,9 @@ public final class Bf16Matrix extends DenseMatrix {
      * Widest rows that decode with {@link #multiplyOneToken}. Qwen3-0.6B, tg tok/s, 2 threads, 4-row blocks / one
      * loop, alternating: all matrices 29.6, 26.7 / 35.0, 34.3; with this limit (its 3072-column {@code down_proj}
      * back on 4-row blocks) 25.5, 26.1 / 32.2, 31.6. Qwen3-4B (2560, 4096 and 9728 columns) all on one loop lost:
-     * 4.70, 6.13, 6.06, 4.79 / 4.29, 4.43, 4.09, 4.49 —
-     * one row at a time reads each activation vector once per row instead of once per 4 rows, and 4B's are 10-38
-     * KB, so they leave L1. Where between 1024 and 2560 columns the loop stops paying is not measured.
+     * 4.70, 6.13, 6.06, 4.79 / 4.29, 4.43, 4.09, 4.49. One row at a time reads each activation vector once per
+     * row instead of once per 4 rows, and 4B's are 10-38 KB, so they leave L1. Where between 1024 and 2560
+     * columns the loop stops paying is not measured.
      */
     private static final int ONE_LOOP_MAX_COLS = 2048;
 

@@ -42,7 +42,7 @@ class DenseMatrixTest {
         Stored s = make(dtype, rows, cols, rows * 31L + cols);
         // 5 and 21: the decode kernels' 4x2 blocks with a 4x1 leftover; 37: the packed prefill path, 3 token panels.
         // 31 rows: a full 24-row panel of 6x4 blocks, then 6 + 1; 2100 columns: accumulators parked between
-        // column blocks, and a scalar tail. BF16 rows of whole 32-column chunks (96, 512): one token runs the
+        // column blocks, and a scalar tail. BF16 rows of whole chunks, no tail (96, 512): one token runs the
         // one-loop decode kernel, whose row ends (at rows / 3 too) must give the batched results' bits.
         for (int batch : new int[] {5, 10, 21, 37}) check(s, rows, cols, batch);
     }
