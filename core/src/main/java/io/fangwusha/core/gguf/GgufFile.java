@@ -3,6 +3,7 @@ package io.fangwusha.core.gguf;
 import io.fangwusha.core.FangwushaException;
 import io.fangwusha.core.model.Qwen3Config;
 import io.fangwusha.core.weights.DType;
+import io.fangwusha.core.weights.NativeMemory;
 import io.fangwusha.core.weights.Tensor;
 import io.fangwusha.core.weights.WeightStore;
 import java.io.IOException;
@@ -121,7 +122,7 @@ public final class GgufFile implements AutoCloseable {
     public static GgufFile open(Path path) {
         Arena arena = Arena.ofShared();
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
-            MemorySegment seg = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena);
+            MemorySegment seg = NativeMemory.view(ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena), arena);
             return new GgufFile(path, arena, seg);
         } catch (IOException e) {
             arena.close();
@@ -166,7 +167,7 @@ public final class GgufFile implements AutoCloseable {
     public Tensor tensor(String ggufName) {
         GgufTensorInfo t = tensors.get(ggufName);
         if (t == null) throw new FangwushaException(path.getFileName() + ": no tensor '" + ggufName + "'");
-        return new Tensor(ggufName, t.dtype(), t.shape(), file.asSlice(dataOffset + t.offset(), t.byteSize()));
+        return new Tensor(ggufName, t.dtype(), t.shape(), file.asSlice(dataOffset + t.offset(), t.byteSize()), true);
     }
 
     /**

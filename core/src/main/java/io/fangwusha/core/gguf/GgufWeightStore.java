@@ -26,7 +26,7 @@ final class GgufWeightStore implements WeightStore {
         String g = hfToGguf.get(name);
         if (g == null) throw new FangwushaException(source() + ": no tensor '" + name + "'");
         Tensor t = file.tensor(g);
-        return new Tensor(name, t.dtype(), t.shape(), t.data());
+        return t.with(name, t.shape());
     }
 
     @Override

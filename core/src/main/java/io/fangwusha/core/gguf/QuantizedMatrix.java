@@ -84,7 +84,7 @@ public final class QuantizedMatrix {
                     for (int c = 0; c < cols; c++) dst[c] = Float.intBitsToFloat(d.get(I16, (r * cols + c) * 2L) << 16);
                 };
                 default -> {
-                    Tensor as2d = new Tensor(t.name(), t.dtype(), new long[] {t.elements() / cols, cols}, d);
+                    Tensor as2d = t.with(t.name(), new long[] {t.elements() / cols, cols});
                     MatrixWeights w = QuantizedWeights.of(as2d);
                     yield (r, dst) -> w.readRow((int) r, dst, 0);
                 }

@@ -21,7 +21,7 @@ import jdk.incubator.vector.VectorSpecies;
  * warming instead ran 0.6B at 22.6-26.7 tok/s instead of 20.2 (2 threads) and 4B at 3.7-4.4 instead of 3.4
  * (both together were slower than either). The F32/F16 kernels do not warm: no model we ship runs on them.
  * Q8_0 and Q4_0 decode of rows up to 2 KB touches the next rows in address order while computing instead
- * (io.fangwusha.core.kernels.quant.BlockMatrix#multiplyTouchingAhead): one sequential stream, which the hardware
+ * (io.fangwusha.core.kernels.quant.BlockMatrix#multiplyStreaming): one sequential stream, which the hardware
  * prefetchers do follow, unlike the kernel's 4 interleaved row streams.
  */
 public final class CacheWarmer {

@@ -50,7 +50,7 @@ public record Qwen3Weights(MatrixWeights embedTokens, Layer[] layers, float[] fi
     static float[] vector(WeightStore store, String name) {
         Tensor t = store.tensor(name);
         if (t.shape().length != 1) throw new FangwushaException(name + ": expected 1-D, got " + t.shapeString());
-        Tensor asRow = new Tensor(t.name(), t.dtype(), new long[] {1, t.shape()[0]}, t.data());
+        Tensor asRow = t.with(t.name(), new long[] {1, t.shape()[0]});
         float[] out = new float[(int) t.shape()[0]];
         DenseMatrix.of(asRow).readRow(0, out, 0);
         return out;

@@ -45,7 +45,7 @@ public final class SafetensorsFile implements AutoCloseable {
             if (size < 8) {
                 throw new FangwushaException(name + ": file is " + size + " bytes, too short for a safetensors header");
             }
-            MemorySegment all = ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
+            MemorySegment all = NativeMemory.view(ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena), arena);
             long headerLen = all.get(LE_LONG, 0);
             if (headerLen < 2 || headerLen > SafetensorsHeader.MAX_HEADER_BYTES) {
                 throw new FangwushaException(name + ": header length " + headerLen + " is not plausible (file size "
@@ -60,7 +60,7 @@ public final class SafetensorsFile implements AutoCloseable {
             Map<String, Tensor> tensors = new LinkedHashMap<>();
             for (SafetensorsHeader.Entry e : header.entries()) {
                 tensors.put(e.name(), new Tensor(e.name(), e.dtype(), e.shape(),
-                        all.asSlice(dataStart + e.begin(), e.bytes())));
+                        all.asSlice(dataStart + e.begin(), e.bytes()), true));
             }
             return new SafetensorsFile(path, arena, Collections.unmodifiableMap(tensors));
         } catch (NoSuchFileException e) {

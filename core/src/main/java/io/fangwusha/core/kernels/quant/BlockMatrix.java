@@ -46,7 +46,23 @@ abstract sealed class BlockMatrix implements MatrixWeights
     final int blocksPerRow;
     private final DType dtype;
 
+    /** How a type may rearrange its rows for its kernels: returns the bytes {@link #data} will hold. */
+    @FunctionalInterface
+    interface Layout {
+        /**
+         * {@code src} holds exactly {@code rows} rows of {@code blocksPerRow} blocks, as stored in the file;
+         * {@code fileBacked} as in {@link Tensor#fileBacked}.
+         */
+        MemorySegment arrange(MemorySegment src, int rows, int blocksPerRow, boolean fileBacked);
+
+        Layout AS_STORED = (src, rows, blocksPerRow, fileBacked) -> src;
+    }
+
     BlockMatrix(Tensor t, DType expected) {
+        this(t, expected, Layout.AS_STORED);
+    }
+
+    BlockMatrix(Tensor t, DType expected, Layout layout) {
         if (t.dtype() != expected) {
             throw new IllegalArgumentException(t.name() + ": expected " + expected + ", got " + t.dtype());
         }
@@ -66,7 +82,7 @@ abstract sealed class BlockMatrix implements MatrixWeights
             throw new FangwushaException(t.name() + ": " + t.data().byteSize() + " bytes of data, " + expected + " "
                     + t.shapeString() + " needs " + rowBytes * rows);
         }
-        this.data = t.data();
+        this.data = layout.arrange(t.data().asSlice(0, rowBytes * rows), rows, blocksPerRow, t.fileBacked());
     }
 
     @Override
@@ -89,16 +105,21 @@ abstract sealed class BlockMatrix implements MatrixWeights
 
     /**
      * {@code out[o + k] = dot(row r+k, x[xOff ..])} for {@code k < 4}, in the canonical order. Types whose
-     * {@link #touchesAhead} is true also read one byte of every cache line of {@code [ahead, ahead + 4·rowBytes)},
-     * which must lie inside the matrix; the others ignore {@code ahead}. This generic version
+     * {@link #streamsGroups} is true may read {@code [ahead, ahead + 4·rowBytes)} (inside the matrix) to bring the
+     * next group into cache; the others ignore {@code ahead}. This generic version
      * decodes the rows into a scratch buffer; types override it with an in-register decode. Accumulators leave
-     * through {@code lanes} (at least {@code 5·L} floats, see {@link #sums4}): handing a vector to a call C2 does not inline (such as
+     * through {@code lanes} ({@link #lanesLength} floats: {@link #sums4} uses the first {@code 5·L}, a kernel may use the rest as scratch): handing a vector to a call C2 does not inline (such as
      * {@link VectorMath#sumLanes} in a large kernel) boxes it, which cost ~50 MB of garbage per 0.6B token.
      */
     void dot4(int r, float[] x, int xOff, float[] out, int o, float[] lanes, long ahead) {
         float[] w = buffer(1, 4 * cols);
         for (int k = 0; k < 4; k++) decodeRow((r + k) * rowBytes, w, k * cols);
         for (int k = 0; k < 4; k++) out[o + k] = dot(w, k * cols, x, xOff, cols, lanes);
+    }
+
+    /** The length of the per-thread {@code lanes} buffer {@link #dot4} gets: 5 vectors and one float per block of 4 rows. */
+    final int lanesLength() {
+        return 5 * L + 4 * blocksPerRow + 16;
     }
 
     /**
@@ -141,9 +162,9 @@ abstract sealed class BlockMatrix implements MatrixWeights
             multiplyPacked(x, batch, out, rowStart, rowEnd);
             return;
         }
-        float[] lanes = buffer(2, 5 * L);
-        if (touchesAhead() && rowBytes <= TOUCH_MAX_ROW_BYTES) {
-            multiplyTouchingAhead(x, batch, out, rowStart, rowEnd, lanes);
+        float[] lanes = buffer(2, lanesLength());
+        if (streamsGroups() && rowBytes <= TOUCH_MAX_ROW_BYTES) {
+            multiplyStreaming(x, batch, out, rowStart, rowEnd, lanes);
             return;
         }
         int step = CacheWarmer.rowsPerChunk(rowBytes, 4, CacheWarmer.BLOCK_QUANT_CHUNK_BYTES);
@@ -160,7 +181,7 @@ abstract sealed class BlockMatrix implements MatrixWeights
     }
 
     /**
-     * Rows up to this long are streamed by {@link #multiplyTouchingAhead}; longer ones are warmed in
+     * Rows up to this long are streamed by {@link #multiplyStreaming}; longer ones are warmed in
      * {@link CacheWarmer#BLOCK_QUANT_CHUNK_BYTES} chunks. 2 threads, 4B tg64 tok/s, warming / touching, two
      * rounds: Q4_0 (touching its 1440-byte rows) 7.49, 7.33 / 7.95, 7.57; Q8_0 (touching its 2720-byte rows)
      * 6.08, 5.91 / 5.92, 5.66. One core, Q8_0 from DRAM, GB/s warming / touching: 8192x9728 14.2 / 7.7 (a 41 KB
@@ -169,17 +190,18 @@ abstract sealed class BlockMatrix implements MatrixWeights
     static final long TOUCH_MAX_ROW_BYTES = 2048;
 
     /**
-     * Whether {@link #dot4} reads one byte of every line of the 4-row group at {@code ahead} while it computes
-     * (so that {@link #multiply} can stream with {@link #multiplyTouchingAhead}).
+     * Whether {@link #dot4} brings the next groups into cache itself while it computes, by reading one byte of
+     * every line of the group at {@code ahead} (Q8_0) or by reading its rows as one sequential stream (grouped
+     * Q4_0), so that {@link #multiply} can stream with {@link #multiplyStreaming} instead of warming chunks first.
      */
-    boolean touchesAhead() {
+    boolean streamsGroups() {
         return false;
     }
 
     /**
      * Decode without separate warm bursts: while {@link #dot4} computes a group of 4 rows (from L1, 4 interleaved
      * streams), it touches the next group's bytes in address order, one sequential stream that the hardware
-     * prefetchers follow. A warm burst and the kernel never overlapped; this way the next group's misses are in
+     * prefetchers follow (or, for a grouped layout, reads its group as part of one such stream). A warm burst and the kernel never overlapped; this way the next group's misses are in
      * flight while this group computes. On the Zen 5 machine, C loops with the kernel's loads (one core, 1 GB,
      * 2720-byte rows) read 17 GB/s from the 4 interleaved row streams alone, 21 warming each next group after
      * computing this one, and 30 touching it during. 2 threads, tg tok/s, warming / touching, alternating:
@@ -187,7 +209,7 @@ abstract sealed class BlockMatrix implements MatrixWeights
      * {@link #TOUCH_MAX_ROW_BYTES}). BF16 decode touching the same way, with 1, 2 or 4 loads per 256 bytes, was
      * slower or no faster (0.6B tg 25-26 without, 16-26 with): it reads twice the bytes per multiply-add.
      */
-    private void multiplyTouchingAhead(float[] x, int batch, float[] out, int rowStart, int rowEnd, float[] lanes) {
+    private void multiplyStreaming(float[] x, int batch, float[] out, int rowStart, int rowEnd, float[] lanes) {
         int end = rowStart + ((rowEnd - rowStart) & ~3);
         if (end > rowStart) CacheWarmer.warm(data, rowStart * rowBytes, (rowStart + 4) * rowBytes);
         for (int k = rowStart; k < end; k += 4) {

@@ -30,7 +30,7 @@ final class Q8_0Matrix extends BlockMatrix {
      * two 2-row loops beat one 4-row loop; on Zen 5 the 4-row loop wins.
      */
     @Override
-    boolean touchesAhead() {
+    boolean streamsGroups() {
         return true;
     }
 

@@ -100,6 +100,39 @@ class QuantKernelTest {
         }
     }
 
+    /**
+     * Q4_0's decode kernel widens a group's f16 scales 16 at a time with integer operations, the prefill path one
+     * by one with {@link Float#float16ToFloat}: both must agree on every kind of half, subnormals, signed zeros,
+     * the largest finite value, and (one by one, in a vector of their own) infinities and NaN.
+     */
+    @Test
+    void q4_0ScalesOfEveryKindWidenExactly() {
+        int rows = 12, cols = 1024, blocks = rows * cols / 32;
+        short[] special = {0x0001, 0x03FF, 0x0400, 0x0000, (short) 0x8000, (short) 0x8001, 0x7BFF, (short) 0xFBFF,
+                0x3C00, (short) 0xBC00, 0x1234};
+        Random rnd = new Random(5);
+        Built m = buildQ4_0(rows, cols, rnd);
+        for (int k = 0; k < blocks; k++) {
+            short d = special[k % special.length];
+            // Rows 8-11 form the third group: one infinity and one NaN among its scales.
+            if (k == 8 * cols / 32 + 3) d = 0x7C00;
+            if (k == 10 * cols / 32 + 17) d = 0x7E00;
+            putShort(m.bytes, k * 18, d);
+        }
+        MatrixWeights w = QuantizedWeights.of(new Tensor("w", DType.Q4_0, new long[] {rows, cols}, MemorySegment.ofArray(m.bytes)));
+        float[] x = new float[4 * cols];
+        for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextGaussian();
+        float[] decode = new float[rows], prefill = new float[4 * rows];
+        w.multiply(x, 1, decode, 0, rows);
+        w.multiply(x, 4, prefill, 0, rows);
+        assertThat(decode).isEqualTo(java.util.Arrays.copyOf(prefill, rows));
+        assertThat(decode[9]).isFinite();
+        assertThat(decode[8]).isNaN();
+        float[] row = new float[cols];
+        w.readRow(0, row, 0);
+        assertThat(row[1]).isEqualTo(Float.float16ToFloat((short) 0x0001) * ((m.bytes[2 + 1] & 0x0F) - 8));
+    }
+
     @Test
     void rejectsRowsThatAreNotWholeBlocks() {
         Tensor t = new Tensor("w", DType.Q4_K, new long[] {2, 128}, MemorySegment.ofArray(new byte[288]));
