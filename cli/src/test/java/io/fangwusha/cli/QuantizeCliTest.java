@@ -66,6 +66,22 @@ class QuantizeCliTest {
         }
     }
 
+    /** Q4_0 and Q8_0 matrices repacked on load (the default) or kept as stored: the same greedy tokens. */
+    @Test
+    void repackedAndStoredLayoutsGenerateTheSameText() throws Exception {
+        for (String type : new String[] {"q4_0", "q8_0"}) {
+            Path out = tmp.resolve("r-" + type + ".gguf");
+            assertThat(CliRun.of("quantize", "--model", HF.toString(), "--type", type, "--out", out.toString()).exitCode()).isZero();
+            CliRun repacked = CliRun.of("generate", "--model", out.toString(), "--prompt", "你好", "--max-new-tokens", "12",
+                    "--temperature", "0");
+            CliRun stored = CliRun.of("generate", "--model", out.toString(), "--prompt", "你好", "--max-new-tokens", "12",
+                    "--temperature", "0", "--no-repack");
+            assertThat(repacked.exitCode()).as(repacked.err()).isZero();
+            assertThat(stored.exitCode()).as(stored.err()).isZero();
+            assertThat(repacked.out()).as(type).isNotBlank().isEqualTo(stored.out());
+        }
+    }
+
     @Test
     void badInputIsOneLineAndExit2() throws Exception {
         Path out = tmp.resolve("x.gguf");

@@ -163,11 +163,10 @@ public final class LanguageModel implements AutoCloseable {
                 Path tokenizerConfig = checkpoint.tokenizerConfig();
                 template = () -> Files.isRegularFile(tokenizerConfig) ? ChatTemplate.fromTokenizerConfig(tokenizerConfig) : null;
             }
-            Arena arena = Arena.ofShared();
-            resources.add(arena::close);
             ThreadPool pool = new ThreadPool(options.threads());
             resources.add(pool);
-            Qwen3Model model = Qwen3Model.load(config, store, MatrixFactory.requantizing(options.quant(), arena), pool, options.kvType());
+            Qwen3Model model = Qwen3Model.load(config, store, MatrixFactory.requantizing(options.quant(), options.repack()), pool,
+                    options.kvType());
             // Building the tokenizer (300k strings and map entries, or Jackson's tree of tokenizer.json) outlives
             // young collections, so ~50 MB of it is promoted and its pages stay resident. A full collection now,
             // before the first forward pages the weights in, lets the collector shrink the heap and hand them back.

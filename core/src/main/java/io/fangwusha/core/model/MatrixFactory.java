@@ -14,20 +14,30 @@ import java.util.Locale;
 public interface MatrixFactory {
     MatrixWeights create(io.fangwusha.core.weights.Tensor tensor);
 
-    /** The kernel for the type the tensor is stored in; reads the mapped bytes in place. */
-    MatrixFactory STORED = t -> t.dtype().quantized() ? QuantizedWeights.of(t) : DenseMatrix.of(t);
+    /** The kernel for the type the tensor is stored in, repacking Q4_0 and Q8_0 ({@link #stored}). */
+    MatrixFactory STORED = stored(true);
 
     /**
-     * Float matrices re-encoded as {@code quant} ("q8_0" or "q4_0", ggml's reference quantisers) into
-     * {@code arena}; already-quantised ones are kept. Null means {@link #STORED}.
+     * The kernel for the type the tensor is stored in. It reads the mapped bytes in place, except Q4_0 and Q8_0
+     * matrices with {@code repack}, which it copies into its decode kernels' layout.
      */
-    static MatrixFactory requantizing(String quant, Arena arena) {
-        if (quant == null) return STORED;
+    static MatrixFactory stored(boolean repack) {
+        return t -> t.dtype().quantized() ? QuantizedWeights.of(t, repack) : DenseMatrix.of(t);
+    }
+
+    /**
+     * Float matrices re-encoded as {@code quant} ("q8_0" or "q4_0", ggml's reference quantisers); already-quantised
+     * ones are kept. Null means {@link #stored}. Each re-encoded matrix lives in its own automatic arena: a kernel
+     * that repacks it drops the quantiser's copy, which the collector then frees.
+     */
+    static MatrixFactory requantizing(String quant, boolean repack) {
+        MatrixFactory stored = stored(repack);
+        if (quant == null) return stored;
         DType target = switch (quant.toLowerCase(Locale.ROOT)) {
             case "q8_0" -> DType.Q8_0;
             case "q4_0" -> DType.Q4_0;
             default -> throw new FangwushaException("--quant: unknown type '" + quant + "' (expected q8_0 or q4_0)");
         };
-        return t -> STORED.create(t.dtype().quantized() ? t : QuantizedMatrix.quantize(t, target, arena));
+        return t -> stored.create(t.dtype().quantized() ? t : QuantizedMatrix.quantize(t, target, Arena.ofAuto()));
     }
 }

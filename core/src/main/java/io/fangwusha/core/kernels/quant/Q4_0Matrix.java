@@ -1,80 +1,33 @@
 package io.fangwusha.core.kernels.quant;
 
 import io.fangwusha.core.weights.DType;
-import io.fangwusha.core.weights.NativeMemory;
 import io.fangwusha.core.weights.Tensor;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
+import io.fangwusha.core.kernels.CacheWarmer;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 import static jdk.incubator.vector.VectorOperators.ASHR;
 import static jdk.incubator.vector.VectorOperators.B2I;
-import static jdk.incubator.vector.VectorOperators.LSHL;
-import static jdk.incubator.vector.VectorOperators.S2I;
 
 /**
  * ggml Q4_0: blocks of 32 elements, {@code f16 d} then 16 bytes; byte {@code j} holds element {@code j} in its low
  * nibble and element {@code j+16} in its high nibble; value = {@code (nibble - 8) * d}.
  *
- * <p>With 16-float vectors the rows are copied on load into groups of 4 (as llama.cpp repacks Q4_0 for its
- * AVX kernels): group {@code g} occupies the same {@code 4·rowBytes} bytes as rows {@code 4g..4g+3} do in the file,
- * first the 4 rows' scales of every block ({@code 8·blocksPerRow} bytes, block by block, row by row), then their
- * nibbles (64 bytes per block, row by row). The decode kernel then reads one sequential stream, converts a group's
- * scales 16 at a time instead of one by one, and addresses everything from one base; 256x1024 in cache, one core:
- * 44.5 -> 63-72 GFLOP/s (the main loop ~80 instructions per block of 4 rows, ~95 before). Rows after the last whole
- * group keep the file's layout. The copy's pages replace the file's: those of a file mapping are released as the
- * copy proceeds ({@link NativeMemory#release}), so the resident size does not double.
+ * <p>With 16-float vectors the rows are copied on load into 4-row groups ({@link BlockMatrix#group}): 256x1024 in
+ * cache, one core, 44.5 -> 63-72 GFLOP/s (the main loop ~80 instructions per block of 4 rows, ~95 before).
  */
 final class Q4_0Matrix extends BlockMatrix {
     private static final VectorSpecies<Byte> B = ByteVector.SPECIES_128;
-    private static final VectorSpecies<Short> S16 = ShortVector.SPECIES_256;
     private static final VectorSpecies<Integer> I16 = IntVector.SPECIES_512;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
-    private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED;
-    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED;
-    /** Source bytes copied between releases of a file mapping's pages. */
-    private static final long RELEASE_BYTES = 8 << 20;
 
-    /** Rows stored in 4-row groups: a multiple of 4, 0 unless the vectors have 16 lanes. */
-    private final int groupedRows;
-
-    Q4_0Matrix(Tensor t) {
-        super(t, DType.Q4_0, L == 16 ? Q4_0Matrix::group : Layout.AS_STORED);
-        this.groupedRows = L == 16 ? rows & ~3 : 0;
-    }
-
-    private static MemorySegment group(MemorySegment src, int rows, int blocksPerRow, boolean fileBacked) {
-        long rowBytes = blocksPerRow * 18L, groupBytes = 4 * rowBytes, nibbles = 8L * blocksPerRow;
-        int groups = rows / 4;
-        MemorySegment dst = Arena.ofAuto().allocate(rows * rowBytes, 64);
-        long released = 0;
-        for (int g = 0; g < groups; g++) {
-            long base = g * groupBytes;
-            for (int k = 0; k < 4; k++) {
-                long row = base + k * rowBytes;
-                for (int b = 0; b < blocksPerRow; b++) {
-                    long from = row + 18L * b, to = base + nibbles + 64L * b + 16 * k;
-                    dst.set(SHORT, base + 8L * b + 2 * k, src.get(SHORT, from));
-                    dst.set(LONG, to, src.get(LONG, from + 2));
-                    dst.set(LONG, to + 8, src.get(LONG, from + 10));
-                }
-            }
-            if (fileBacked && base + groupBytes - released >= RELEASE_BYTES) {
-                NativeMemory.release(src.asSlice(released, base + groupBytes - released));
-                released = base + groupBytes;
-            }
-        }
-        long tail = groups * groupBytes;
-        MemorySegment.copy(src, tail, dst, tail, src.byteSize() - tail);
-        if (fileBacked) NativeMemory.release(src.asSlice(released));
-        return dst;
+    Q4_0Matrix(Tensor t, boolean repack) {
+        super(t, DType.Q4_0, repack && L == 16);
     }
 
     /** Elements {@code 16h + pL ..} of a block (vector lengths other than 16), dequantised as {@link #decodeRow} does. */
@@ -85,8 +38,8 @@ final class Q4_0Matrix extends BlockMatrix {
 
     /**
      * The grouped layout is one sequential stream, which the hardware prefetchers follow: touching the next group
-     * while computing this one, as Q8_0 does, made 0.6B decode slower (tg 54 vs 60 tok/s, 3 alternating rounds),
-     * so {@link #dot4} ignores {@code ahead}.
+     * while computing this one, as the file's layout needs ({@link #dot4Flat}), made 0.6B decode slower (tg 54 vs
+     * 60 tok/s, 3 alternating rounds), so the grouped kernel ignores {@code ahead}.
      */
     @Override
     boolean streamsGroups() {
@@ -97,10 +50,7 @@ final class Q4_0Matrix extends BlockMatrix {
      * One group of 4 rows. Per block, the 16 values a nibble can stand for, {@code (k - 8) * d}, form one vector,
      * and each half-block's nibbles index it with one lane permute (the index wraps modulo 16, so neither a mask
      * nor the {@code - 8} nor an int-to-float conversion is needed). The values are exactly {@link #decodeRow}'s,
-     * so the order and the results are unchanged. The group's scales are widened first, 16 per vector, into
-     * {@code lanes[5L ..]}: the f16 bits shifted into a float's exponent and mantissa and multiplied by
-     * {@code 2^112}, exact for every finite half (subnormals included); a vector holding an infinity or NaN is
-     * widened one by one.
+     * so the order and the results are unchanged. The group's scales are widened first, into {@code lanes[5L ..]}.
      *
      * <p>This loop is not a helper of {@code dot4}: each call level counts against C2's inlining depth
      * ({@code MaxInlineLevel}, 15), and a segment read is ~10 levels deep by itself. In about half of the 4B Q4_0
@@ -109,19 +59,21 @@ final class Q4_0Matrix extends BlockMatrix {
      */
     @Override
     void dot4(int r, float[] x, int xOff, float[] out, int o, float[] lanes, long ahead) {
+        if (L != 16) {
+            dot4Parts(r, x, xOff, out, o, lanes);
+            return;
+        }
+        if (groupedRows == 0) {
+            dot4Flat(r, x, xOff, out, o, lanes, ahead);
+            return;
+        }
         if ((r & 3) != 0 || r + 4 > groupedRows) {
-            if (L != 16) dot4Parts(r, x, xOff, out, o, lanes);
-            else super.dot4(r, x, xOff, out, o, lanes, ahead);
+            super.dot4(r, x, xOff, out, o, lanes, ahead);
             return;
         }
         long base = r * rowBytes, nibbles = base + 8L * blocksPerRow;
-        int scales = 5 * L, n = 4 * blocksPerRow, i = 0;
-        for (; i + 16 <= n; i += 16) {
-            IntVector h = (IntVector) ShortVector.fromMemorySegment(S16, data, base + 2L * i, LE).convertShape(S2I, I16, 0);
-            if (h.and(0x7C00).compare(VectorOperators.EQ, 0x7C00).anyTrue()) break;
-            h.lanewise(LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f).intoArray(lanes, scales + i);
-        }
-        for (; i < n; i++) lanes[scales + i] = Float.float16ToFloat(data.get(SHORT, base + 2L * i));
+        int scales = 5 * L;
+        widenScales(base, lanes, scales);
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         for (int b = 0; b < blocksPerRow; b++) {
             long p = nibbles + b * 64L;
@@ -140,6 +92,45 @@ final class Q4_0Matrix extends BlockMatrix {
             q = (IntVector) ByteVector.fromMemorySegment(B, data, p + 48, LE).convertShape(B2I, I16, 0);
             a3 = q.lanewise(ASHR, 4).selectFrom(t).reinterpretAsFloats().fma(hi, q.selectFrom(t).reinterpretAsFloats().fma(lo, a3));
         }
+        a0.intoArray(lanes, 0);
+        a1.intoArray(lanes, L);
+        a2.intoArray(lanes, 2 * L);
+        a3.intoArray(lanes, 3 * L);
+        sums4(lanes, out, o);
+    }
+
+    /**
+     * The file's layout ({@code --no-repack}): 4 rows in flight, each block's scale read and widened per row; while
+     * it computes, it touches the next group (see {@link BlockMatrix#multiplyStreaming}). The scales are read
+     * inline, not through {@link #f16}: a segment read is ~10 call levels deep, and when this kernel was inlined
+     * into its callers the read's {@code Unsafe.convEndian} was left out of line in about half the runs.
+     */
+    private void dot4Flat(int r, float[] x, int xOff, float[] out, int o, float[] lanes, long ahead) {
+        long r0 = r * rowBytes, r1 = r0 + rowBytes, r2 = r1 + rowBytes, r3 = r2 + rowBytes;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        int touched = 0;
+        // An int block counter, as in Q8_0Matrix.dot4: with a long one C2 kept the row offsets on the stack.
+        for (int b = 0; b < blocksPerRow; b++) {
+            long bo = b * 18L;
+            // 72 bytes of the next group per block of this one (4 x 18): a line at +0 and +64 covers them.
+            long ta = ahead + b * 72L;
+            touched += data.get(ValueLayout.JAVA_BYTE, ta) + data.get(ValueLayout.JAVA_BYTE, ta + 64);
+            int xo = xOff + 32 * b;
+            FloatVector lo = FloatVector.fromArray(F, x, xo), hi = FloatVector.fromArray(F, x, xo + 16);
+            IntVector t = LEVELS.mul(Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, r0 + bo))).reinterpretAsInts();
+            IntVector q = (IntVector) ByteVector.fromMemorySegment(B, data, r0 + bo + 2, LE).convertShape(B2I, I16, 0);
+            a0 = q.lanewise(ASHR, 4).selectFrom(t).reinterpretAsFloats().fma(hi, q.selectFrom(t).reinterpretAsFloats().fma(lo, a0));
+            t = LEVELS.mul(Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, r1 + bo))).reinterpretAsInts();
+            q = (IntVector) ByteVector.fromMemorySegment(B, data, r1 + bo + 2, LE).convertShape(B2I, I16, 0);
+            a1 = q.lanewise(ASHR, 4).selectFrom(t).reinterpretAsFloats().fma(hi, q.selectFrom(t).reinterpretAsFloats().fma(lo, a1));
+            t = LEVELS.mul(Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, r2 + bo))).reinterpretAsInts();
+            q = (IntVector) ByteVector.fromMemorySegment(B, data, r2 + bo + 2, LE).convertShape(B2I, I16, 0);
+            a2 = q.lanewise(ASHR, 4).selectFrom(t).reinterpretAsFloats().fma(hi, q.selectFrom(t).reinterpretAsFloats().fma(lo, a2));
+            t = LEVELS.mul(Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, r3 + bo))).reinterpretAsInts();
+            q = (IntVector) ByteVector.fromMemorySegment(B, data, r3 + bo + 2, LE).convertShape(B2I, I16, 0);
+            a3 = q.lanewise(ASHR, 4).selectFrom(t).reinterpretAsFloats().fma(hi, q.selectFrom(t).reinterpretAsFloats().fma(lo, a3));
+        }
+        CacheWarmer.keep(touched);
         a0.intoArray(lanes, 0);
         a1.intoArray(lanes, L);
         a2.intoArray(lanes, 2 * L);
@@ -177,15 +168,7 @@ final class Q4_0Matrix extends BlockMatrix {
     @Override
     void decodeRow(long rowOffset, float[] dst, int off) {
         int r = (int) (rowOffset / rowBytes);
-        // Where block 0's scale and nibbles are, and the distance to the next block's.
-        long scale = rowOffset, nib = rowOffset + 2, scaleStep = 18, nibStep = 18;
-        if (r < groupedRows) {
-            long base = (r & ~3) * rowBytes;
-            scale = base + 2 * (r & 3);
-            nib = base + 8L * blocksPerRow + 16 * (r & 3);
-            scaleStep = 8;
-            nibStep = 64;
-        }
+        long scale = scaleAt(r), nib = quantsAt(r), scaleStep = scaleStep(r), nibStep = quantStep(r);
         for (int blk = 0; blk < blocksPerRow; blk++, scale += scaleStep, nib += nibStep, off += 32) {
             float d = f16(data, scale);
             ByteVector q = ByteVector.fromMemorySegment(B, data, nib, LE);

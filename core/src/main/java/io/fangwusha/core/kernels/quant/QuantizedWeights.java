@@ -8,14 +8,21 @@ import io.fangwusha.core.weights.Tensor;
 public final class QuantizedWeights {
     private QuantizedWeights() {}
 
-    /**
-     * The kernel for a Q8_0, Q4_0, Q4_K or Q6_K tensor of shape {@code [rows, cols]} (or {@code [n]}, one row); it
-     * reads {@code t.data()} in place. Other dtypes are not quantised: the lead's float kernels handle them.
-     */
+    /** {@link #of(Tensor, boolean)}, repacking. */
     public static MatrixWeights of(Tensor t) {
+        return of(t, true);
+    }
+
+    /**
+     * The kernel for a Q8_0, Q4_0, Q4_K or Q6_K tensor of shape {@code [rows, cols]} (or {@code [n]}, one row). It
+     * reads {@code t.data()} in place, except that with {@code repack} (and 16-float vectors) Q4_0 matrices and
+     * Q8_0 matrices with rows over 2 KB are copied into 4-row groups. Other dtypes are not quantised: the float
+     * kernels handle them.
+     */
+    public static MatrixWeights of(Tensor t, boolean repack) {
         return switch (t.dtype()) {
-            case Q8_0 -> new Q8_0Matrix(t);
-            case Q4_0 -> new Q4_0Matrix(t);
+            case Q8_0 -> new Q8_0Matrix(t, repack);
+            case Q4_0 -> new Q4_0Matrix(t, repack);
             case Q4_K -> new Q4_KMatrix(t);
             case Q6_K -> new Q6_KMatrix(t);
             default -> throw new FangwushaException(t.name() + ": " + t.dtype() + " is not a block-quantised type");

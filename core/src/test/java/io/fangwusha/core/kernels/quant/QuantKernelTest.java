@@ -72,7 +72,19 @@ class QuantKernelTest {
             default -> QuantKernelTest::buildQ6_K;
         };
         Built m = builder.build(rows, cols, rnd);
-        MatrixWeights w = QuantizedWeights.of(new Tensor("w", type, new long[] {rows, cols}, MemorySegment.ofArray(m.bytes)));
+        MatrixWeights repacked = QuantizedWeights.of(new Tensor("w", type, new long[] {rows, cols}, MemorySegment.ofArray(m.bytes)), true);
+        MatrixWeights asStored = QuantizedWeights.of(new Tensor("w", type, new long[] {rows, cols}, MemorySegment.ofArray(m.bytes)), false);
+        batchInvariant(type, cols, repacked, rnd);
+        batchInvariant(type, cols, asStored, rnd);
+        float[] x = new float[cols], a = new float[rows], b = new float[rows];
+        for (int i = 0; i < cols; i++) x[i] = (float) rnd.nextGaussian();
+        repacked.multiply(x, 1, a, 0, rows);
+        asStored.multiply(x, 1, b, 0, rows);
+        assertThat(a).as("%s repacked vs as stored", type).isEqualTo(b);
+    }
+
+    private static void batchInvariant(DType type, int cols, MatrixWeights w, Random rnd) {
+        int rows = w.rows();
         int batch = 21;
         float[] x = new float[batch * cols];
         for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextGaussian();
@@ -147,7 +159,12 @@ class QuantKernelTest {
     private static void check(DType type, int cols, Builder builder) {
         Random rnd = new Random(type.ordinal() * 7919L + cols);
         Built m = builder.build(ROWS, cols, rnd);
-        MatrixWeights w = QuantizedWeights.of(new Tensor("w", type, new long[] {ROWS, cols}, MemorySegment.ofArray(m.bytes)));
+        for (boolean repack : new boolean[] {true, false}) {
+            check(type, cols, m, QuantizedWeights.of(new Tensor("w", type, new long[] {ROWS, cols}, MemorySegment.ofArray(m.bytes)), repack), rnd);
+        }
+    }
+
+    private static void check(DType type, int cols, Built m, MatrixWeights w, Random rnd) {
         assertThat(w.rows()).isEqualTo(ROWS);
         assertThat(w.cols()).isEqualTo(cols);
         assertThat(w.dtype()).isEqualTo(type);
