@@ -20,16 +20,45 @@ public final class NativeMemory {
     private static final long PAGE = 4096;
     private static final int MADV_DONTNEED = 4;
     /** {@code madvise}, where the platform has it with Linux's flag values; null elsewhere. */
-    private static final MethodHandle MADVISE = madvise();
+    private static final MethodHandle MADVISE = System.getProperty("os.name", "").startsWith("Linux")
+            ? libc("madvise", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT))
+            : null;
 
-    private static MethodHandle madvise() {
-        if (!System.getProperty("os.name", "").startsWith("Linux")) return null;
+    /** {@code malloc} and {@code free} of the C library, or null. */
+    private static final MethodHandle MALLOC = libc("malloc", FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
+    private static final MethodHandle FREE = libc("free", FunctionDescriptor.ofVoid(ValueLayout.ADDRESS));
+
+    private static MethodHandle libc(String name, FunctionDescriptor f) {
         try {
             Linker linker = Linker.nativeLinker();
-            return linker.downcallHandle(linker.defaultLookup().find("madvise").orElseThrow(),
-                    FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
+            return linker.downcallHandle(linker.defaultLookup().find(name).orElseThrow(), f);
         } catch (RuntimeException | Error e) {
             return null;
+        }
+    }
+
+    /**
+     * {@code bytes} of native memory, 64-byte aligned, NOT zeroed (for a caller that writes all of it), freed when
+     * {@code arena} closes. {@link Arena#allocate} zeroes first, one more pass over memory that is fresh to the
+     * process (and slow to touch for the first time on a VM). Falls back to {@link Arena#allocate}.
+     */
+    public static MemorySegment allocateUninitialized(long bytes, Arena arena) {
+        if (MALLOC == null || FREE == null) return arena.allocate(bytes, 64);
+        MemorySegment p;
+        try {
+            p = (MemorySegment) MALLOC.invokeExact(bytes + 63);
+        } catch (Throwable e) {
+            return arena.allocate(bytes, 64);
+        }
+        if (p.address() == 0) return arena.allocate(bytes, 64);
+        return MemorySegment.ofAddress((p.address() + 63) & ~63L).reinterpret(bytes, arena, s -> free(p));
+    }
+
+    private static void free(MemorySegment p) {
+        try {
+            FREE.invokeExact(p);
+        } catch (Throwable e) {
+            throw new IllegalStateException("free failed", e);
         }
     }
 

@@ -38,6 +38,19 @@ class NativeMemoryTest {
         }
     }
 
+    @Test
+    void uninitializedMemoryIsAlignedWritableAndFreedWithItsArena() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment s = NativeMemory.allocateUninitialized(3 * 4096 + 5, arena);
+            assertThat(s.byteSize()).isEqualTo(3 * 4096 + 5);
+            assertThat(s.address() % 64).isZero();
+            s.fill((byte) 9);
+            assertThat(s.get(ValueLayout.JAVA_BYTE, 3 * 4096 + 4)).isEqualTo((byte) 9);
+            NativeMemory.release(s);
+            assertThat(s.get(ValueLayout.JAVA_BYTE, 100)).isEqualTo((byte) 9);
+        }
+    }
+
     /** Anonymous memory would read back as zeros after MADV_DONTNEED: release must leave writable memory alone. */
     @Test
     void releaseLeavesMemoryThatIsNotAFileViewAlone() {
