@@ -85,7 +85,7 @@ public final class QuantizedMatrix {
                 };
                 default -> {
                     Tensor as2d = t.with(t.name(), new long[] {t.elements() / cols, cols});
-                    MatrixWeights w = QuantizedWeights.of(as2d);
+                    MatrixWeights w = QuantizedWeights.of(as2d, false); // rows are read once: no repacking copy
                     yield (r, dst) -> w.readRow((int) r, dst, 0);
                 }
             };

@@ -6,8 +6,8 @@ import io.fangwusha.core.kernels.MatrixWeights;
 import io.fangwusha.core.kernels.PackedTile;
 import io.fangwusha.core.kernels.VectorMath;
 import io.fangwusha.core.weights.DType;
-import io.fangwusha.core.weights.Tensor;
 import io.fangwusha.core.weights.NativeMemory;
+import io.fangwusha.core.weights.Tensor;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -201,8 +201,9 @@ abstract sealed class BlockMatrix implements MatrixWeights
      * {@link #streamsGroups} is true may read {@code [ahead, ahead + 4·rowBytes)} (inside the matrix) to bring the
      * next group into cache; the others ignore {@code ahead}. This generic version
      * decodes the rows into a scratch buffer; types override it with an in-register decode. Accumulators leave
-     * through {@code lanes} ({@link #lanesLength} floats: {@link #sums4} uses the first {@code 5·L}, a kernel may use the rest as scratch): handing a vector to a call C2 does not inline (such as
-     * {@link VectorMath#sumLanes} in a large kernel) boxes it, which cost ~50 MB of garbage per 0.6B token.
+     * through {@code lanes} ({@link #lanesLength} floats: {@link #sums4} uses the first {@code 5·L}, a kernel may
+     * use the rest as scratch): handing a vector to a call C2 does not inline (such as {@link VectorMath#sumLanes}
+     * in a large kernel) boxes it, which cost ~50 MB of garbage per 0.6B token.
      */
     void dot4(int r, float[] x, int xOff, float[] out, int o, float[] lanes, long ahead) {
         float[] w = buffer(1, 4 * cols);
@@ -284,8 +285,8 @@ abstract sealed class BlockMatrix implements MatrixWeights
 
     /**
      * Whether {@link #dot4} brings the next groups into cache itself while it computes, by reading one byte of
-     * every line of the group at {@code ahead} (Q8_0) or by reading its rows as one sequential stream (grouped
-     * Q4_0), so that {@link #multiply} can stream with {@link #multiplyStreaming} instead of warming chunks first.
+     * every line of the group at {@code ahead} (rows in the file's layout) or by reading its rows as one
+     * sequential stream (grouped Q4_0), so that {@link #multiply} can stream with {@link #multiplyStreaming} instead of warming chunks first.
      */
     boolean streamsGroups() {
         return false;
@@ -294,8 +295,8 @@ abstract sealed class BlockMatrix implements MatrixWeights
     /**
      * Decode without separate warm bursts: while {@link #dot4} computes a group of 4 rows (from L1, 4 interleaved
      * streams), it touches the next group's bytes in address order, one sequential stream that the hardware
-     * prefetchers follow (or, for a grouped layout, reads its group as part of one such stream). A warm burst and the kernel never overlapped; this way the next group's misses are in
-     * flight while this group computes. On the Zen 5 machine, C loops with the kernel's loads (one core, 1 GB,
+     * prefetchers follow (or, for a grouped layout, reads its group as part of one such stream). A warm burst and
+     * the kernel never overlapped; this way the next group's misses are in flight while this group computes. On the Zen 5 machine, C loops with the kernel's loads (one core, 1 GB,
      * 2720-byte rows) read 17 GB/s from the 4 interleaved row streams alone, 21 warming each next group after
      * computing this one, and 30 touching it during. 2 threads, tg tok/s, warming / touching, alternating:
      * 0.6B Q8_0 33.9, 31.6 / 42.2, 40.3; 0.6B Q4_0 34.5, 39.6 / 43.0, 46.7 (4B: see

@@ -1,8 +1,8 @@
 package io.fangwusha.core.kernels.quant;
 
+import io.fangwusha.core.kernels.CacheWarmer;
 import io.fangwusha.core.weights.DType;
 import io.fangwusha.core.weights.Tensor;
-import io.fangwusha.core.kernels.CacheWarmer;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
