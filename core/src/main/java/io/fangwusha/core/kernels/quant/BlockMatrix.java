@@ -90,7 +90,7 @@ abstract sealed class BlockMatrix implements MatrixWeights
                     + t.shapeString() + " needs " + rowBytes * rows);
         }
         this.groupedRows = groupRows ? rows & ~3 : 0;
-        this.data = groupRows ? group(t.data().asSlice(0, rowBytes * rows), rows, blocksPerRow, expected.blockBytes,
+        this.data = groupedRows > 0 ? group(t.data().asSlice(0, rowBytes * rows), rows, blocksPerRow, expected.blockBytes,
                 t.fileBacked()) : t.data();
     }
 
