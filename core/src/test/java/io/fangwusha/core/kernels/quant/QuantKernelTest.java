@@ -145,6 +145,27 @@ class QuantKernelTest {
         assertThat(row[1]).isEqualTo(Float.float16ToFloat((short) 0x0001) * ((m.bytes[2 + 1] & 0x0F) - 8));
     }
 
+    /** The repacked kernels' scale widening against {@link Float#float16ToFloat} for every one of the 65536 halves. */
+    @Test
+    void groupScalesWidenExactlyForAll65536Halves() {
+        int blocks = 16384, cols = 32 * blocks;
+        byte[] bytes = new byte[4 * blocks * 18];
+        for (int k = 0; k < 4; k++) {
+            for (int b = 0; b < blocks; b++) putShort(bytes, (k * blocks + b) * 18, (short) (k * blocks + b));
+        }
+        BlockMatrix w = (BlockMatrix) QuantizedWeights.of(new Tensor("w", DType.Q4_0, new long[] {4, cols}, MemorySegment.ofArray(bytes)), true);
+        org.junit.jupiter.api.Assumptions.assumeTrue(w.groupedRows == 4, "grouping needs 16-float vectors");
+        float[] got = new float[4 * blocks];
+        w.widenScales(0, got, 0);
+        for (int b = 0; b < blocks; b++) {
+            for (int k = 0; k < 4; k++) {
+                short h = (short) (k * blocks + b);
+                assertThat(Float.floatToRawIntBits(got[4 * b + k])).as("half 0x%04x", h & 0xffff)
+                        .isEqualTo(Float.floatToRawIntBits(Float.float16ToFloat(h)));
+            }
+        }
+    }
+
     @Test
     void rejectsRowsThatAreNotWholeBlocks() {
         Tensor t = new Tensor("w", DType.Q4_K, new long[] {2, 128}, MemorySegment.ofArray(new byte[288]));
