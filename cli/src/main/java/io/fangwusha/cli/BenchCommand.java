@@ -5,6 +5,8 @@ import io.fangwusha.core.generate.Generator;
 import io.fangwusha.core.model.KvCache;
 import io.fangwusha.core.model.Qwen3Model;
 import java.io.IOException;
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -50,6 +52,46 @@ final class BenchCommand implements Callable<Integer> {
         }
     }
 
+    /** Warm-up runs at most, and the compile time (ms) a warm-up run may see and still count as steady. */
+    static final int MAX_WARMUPS = 8;
+    static final long QUIET_COMPILE_MILLIS = 20;
+
+    /** One llama-bench style run: the prompt into an emptied cache, then {@code genTokens} single-token steps. */
+    private static final class Repetition {
+        private final Qwen3Model model;
+        private final KvCache cache;
+        private final int[] prompt, tok = new int[1], pos = new int[1], row = {0};
+        private final KvCache[] caches;
+        private final int genTokens, vocab;
+        private float[] logits; // reused, as a decode loop should
+        long prefillNanos, decodeNanos;
+
+        Repetition(Qwen3Model model, KvCache cache, int[] prompt, int genTokens, int vocab) {
+            this.model = model;
+            this.cache = cache;
+            this.prompt = prompt;
+            this.caches = new KvCache[] {cache};
+            this.genTokens = genTokens;
+            this.vocab = vocab;
+        }
+
+        void once() {
+            cache.truncate(0);
+            long a = System.nanoTime();
+            Generator.prefill(model, cache, prompt);
+            long b = System.nanoTime();
+            int token = prompt[prompt.length - 1];
+            for (int i = 0; i < genTokens; i++) {
+                tok[0] = token;
+                pos[0] = prompt.length + i;
+                logits = model.forward(tok, pos, caches, row, logits);
+                token = (token * 31 + 7) % vocab;
+            }
+            prefillNanos = b - a;
+            decodeNanos = System.nanoTime() - b;
+        }
+    }
+
     @Override
     public Integer call() {
         long t0 = System.nanoTime();
@@ -63,36 +105,33 @@ final class BenchCommand implements Callable<Integer> {
             // One cache, emptied before each repetition (as llama-bench clears its context): a fresh cache per
             // repetition left the earlier ones as garbage in the old generation, up to 4x the cache in peak RSS.
             KvCache cache = model.newCache(promptTokens + genTokens + 1);
-            for (int rep = -1; rep < repetitions; rep++) { // rep -1 warms up the JIT
-                cache.truncate(0);
-                long a = System.nanoTime();
-                Generator.prefill(model, cache, prompt);
-                long b = System.nanoTime();
-                int token = prompt[prompt.length - 1];
-                int[] tok = new int[1], pos = new int[1], row = {0};
-                KvCache[] caches = {cache};
-                for (int i = 0; i < genTokens; i++) {
-                    tok[0] = token;
-                    pos[0] = promptTokens + i;
-                    model.forward(tok, pos, caches, row);
-                    token = (token * 31 + 7) % vocab;
-                }
-                long c = System.nanoTime();
-                if (rep >= 0) {
-                    pp[rep] = promptTokens / ((b - a) / 1e9);
-                    tg[rep] = genTokens / ((c - b) / 1e9);
-                }
+            Repetition run = new Repetition(model, cache, prompt, genTokens, vocab);
+            // llama-bench warms up with one run; a JIT needs more. C2 kept compiling through the second and third
+            // 0.6B pp128+tg64 runs (~400 ms of compile time in each), and those ran 10-20% slower: with -r 3 all
+            // of the measured runs were warm-up. So warm up until a whole run passes without compiling.
+            CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+            boolean timed = jit != null && jit.isCompilationTimeMonitoringSupported();
+            int warmups = 0;
+            for (boolean quiet = false; !quiet && warmups < MAX_WARMUPS; warmups++) {
+                long before = timed ? jit.getTotalCompilationTime() : 0;
+                run.once();
+                quiet = !timed || jit.getTotalCompilationTime() - before <= QUIET_COMPILE_MILLIS;
+            }
+            for (int rep = 0; rep < repetitions; rep++) {
+                run.once();
+                pp[rep] = promptTokens / (run.prefillNanos / 1e9);
+                tg[rep] = genTokens / (run.decodeNanos / 1e9);
             }
             Stats p = Stats.of(promptTokens, pp), g = Stats.of(genTokens, tg);
             long rss = peakRssBytes();
             String weightType = model.weights().layers()[0].q().dtype().name();
             String kvType = model.kvCacheType().label();
             if (json) {
-                System.out.printf(Locale.ROOT, "{\"model\": \"%s\", \"weight_type\": \"%s\", \"kv_type\": \"%s\", \"threads\": %d, \"pp\": %s, \"tg\": %s, \"load_seconds\": %.3f, \"peak_rss_bytes\": %d}%n",
-                        lm.source().toString().replace("\\", "\\\\").replace("\"", "\\\""), weightType, kvType, model.pool().threads(), p.json(), g.json(), loadSeconds, rss);
+                System.out.printf(Locale.ROOT, "{\"model\": \"%s\", \"weight_type\": \"%s\", \"kv_type\": \"%s\", \"threads\": %d, \"pp\": %s, \"tg\": %s, \"load_seconds\": %.3f, \"peak_rss_bytes\": %d, \"warmup_runs\": %d}%n",
+                        lm.source().toString().replace("\\", "\\\\").replace("\"", "\\\""), weightType, kvType, model.pool().threads(), p.json(), g.json(), loadSeconds, rss, warmups);
             } else {
-                System.out.printf(Locale.ROOT, "model %s  weights %s  kv %s  threads %d  load %.2f s  peak RSS %.2f GiB%n",
-                        lm.source(), weightType, kvType, model.pool().threads(), loadSeconds, rss / (double) (1L << 30));
+                System.out.printf(Locale.ROOT, "model %s  weights %s  kv %s  threads %d  load %.2f s  peak RSS %.2f GiB  warm-up runs %d%n",
+                        lm.source(), weightType, kvType, model.pool().threads(), loadSeconds, rss / (double) (1L << 30), warmups);
                 System.out.printf(Locale.ROOT, "pp%d  %8.2f ± %.2f tok/s%n", promptTokens, p.mean(), p.stddev());
                 System.out.printf(Locale.ROOT, "tg%d  %8.2f ± %.2f tok/s%n", genTokens, g.mean(), g.stddev());
             }

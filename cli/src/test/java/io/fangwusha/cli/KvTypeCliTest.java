@@ -44,6 +44,7 @@ class KvTypeCliTest {
         for (String field : new String[] {"model", "weight_type", "threads", "pp", "tg", "load_seconds", "peak_rss_bytes"}) {
             assertThat(o.has(field)).as(field).isTrue();
         }
+        assertThat(o.get("warmup_runs").asInt()).isBetween(1, 8); // until a run compiles nothing, at most 8
         CliRun text = CliRun.of("bench", "--model", dir, "--prompt-tokens", "8", "--gen-tokens", "4", "--repetitions", "1",
                 "--threads", "2");
         assertThat(text.exitCode()).as(text.err()).isZero();

@@ -37,7 +37,7 @@ public final class Generator {
         while (!seq.finished()) {
             token[0] = seq.lastToken();
             position[0] = seq.nextPosition();
-            logits = model.forward(token, position, caches, row);
+            logits = model.forward(token, position, caches, row, logits);
             seq.accept(logits, 0, vocab);
         }
         return seq.result(t1 - t0, System.nanoTime() - t1);

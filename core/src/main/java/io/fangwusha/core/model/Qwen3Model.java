@@ -93,6 +93,17 @@ public final class Qwen3Model {
      * @return logits {@code [logitRows.length][vocab]} flattened row-major
      */
     public float[] forward(int[] tokens, int[] positions, KvCache[] caches, int[] logitRows) {
+        return forward(tokens, positions, caches, logitRows, null);
+    }
+
+    /**
+     * As {@link #forward(int[], int[], KvCache[], int[])}, writing the logits into {@code logits} when it holds at
+     * least {@code logitRows.length * vocab} floats (else into a new array): a decode loop that passes back what
+     * it got allocates nothing per token (a fresh 151936-float array per token was ~600 KB of garbage each).
+     *
+     * @return the array the logits are in
+     */
+    public float[] forward(int[] tokens, int[] positions, KvCache[] caches, int[] logitRows, float[] logits) {
         int n = tokens.length;
         if (positions.length != n || caches.length != n) throw new IllegalArgumentException("batch arrays differ in length");
         for (int i = 0; i < n; i++) {
@@ -109,7 +120,7 @@ public final class Qwen3Model {
             mlpBlock(weights.layers()[l], n, w);
         }
         for (int i = 0; i < n; i++) caches[i].advanceTo(positions[i]);
-        return logits(n, logitRows, w);
+        return logits(n, logitRows, w, logits);
     }
 
     /** x += o_proj(attention(q_norm/k_norm/RoPE(q, k), v)) over rmsnorm(x). */
@@ -134,14 +145,16 @@ public final class Qwen3Model {
         VectorMath.add(w.xn, 0, w.x, 0, n * hidden);
     }
 
-    private float[] logits(int n, int[] rows, Workspace w) {
+    private float[] logits(int n, int[] rows, Workspace w, float[] out) {
         int hidden = config.hiddenSize();
-        float[] selected = new float[rows.length * hidden];
+        // w.xn is free after the last layer; rows may repeat, so it need not hold them all.
+        float[] selected = rows.length * hidden <= w.xn.length ? w.xn : new float[rows.length * hidden];
         for (int j = 0; j < rows.length; j++) {
             if (rows[j] < 0 || rows[j] >= n) throw new IllegalArgumentException("logit row " + rows[j] + " not in batch of " + n);
             RmsNorm.apply(w.x, rows[j] * hidden, weights.finalNorm(), eps, selected, j * hidden, hidden);
         }
-        float[] out = new float[rows.length * config.vocabSize()];
+        int size = rows.length * config.vocabSize();
+        if (out == null || out.length < size) out = new float[size];
         matmul(weights.lmHead(), selected, rows.length, out);
         return out;
     }

@@ -70,6 +70,31 @@ class ReferenceForwardTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("cases")
+    void forwardIntoABufferFillsThatBufferWithTheSameLogits(ReferenceCases c) {
+        Qwen3Model m = model(c).model();
+        int vocab = m.config().vocabSize(), n = c.promptIds().length;
+        int[] positions = new int[n];
+        for (int i = 0; i < n; i++) positions[i] = i;
+        int[] rows = {n - 1, 0, n - 1}; // rows may repeat
+        KvCache[] fresh = new KvCache[n], reused = new KvCache[n];
+        java.util.Arrays.fill(fresh, m.newCache(n + 2));
+        java.util.Arrays.fill(reused, m.newCache(n + 2));
+        float[] want = m.forward(c.promptIds(), positions, fresh, rows);
+        float[] buffer = new float[rows.length * vocab + 5];
+        java.util.Arrays.fill(buffer, Float.NaN);
+        assertThat(m.forward(c.promptIds(), positions, reused, rows, buffer)).isSameAs(buffer);
+        assertThat(java.util.Arrays.copyOf(buffer, want.length)).isEqualTo(want); // bit for bit (Arrays.equals)
+        assertThat(buffer[want.length]).isNaN(); // nothing written past the rows asked for
+
+        int[] one = {0}, next = {c.greedyIds()[0]}, at = {n};
+        float[] small = new float[vocab - 1];
+        float[] got = m.forward(next, at, new KvCache[] {reused[0]}, one, small);
+        assertThat(got).isNotSameAs(small).hasSize(vocab);
+        assertThat(got).isEqualTo(m.forward(next, at, new KvCache[] {fresh[0]}, one));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cases")
     void generatorPathGivesTheSameIdsAndLogprobs(ReferenceCases c) {
         LanguageModel lm = model(c);
         var params = lm.defaultSampling(c.greedyIds().length).withTemperature(0).withEos(List.of()).withTopLogprobs(20);

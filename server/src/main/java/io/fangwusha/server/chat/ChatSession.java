@@ -116,7 +116,8 @@ public final class ChatSession {
         while (!seq.finished()) {
             token[0] = seq.lastToken();
             position[0] = seq.nextPosition();
-            seq.accept(model.forward(token, position, caches, row), 0, vocab);
+            logits = model.forward(token, position, caches, row, logits);
+            seq.accept(logits, 0, vocab);
         }
         long t2 = System.nanoTime();
         ReasoningParser.Delta tail = parser.finish();

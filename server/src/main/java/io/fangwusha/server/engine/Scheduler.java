@@ -35,6 +35,7 @@ public final class Scheduler implements AutoCloseable {
     private final Condition work = lock.newCondition();
     private final ArrayDeque<Job> waiting = new ArrayDeque<>();
     private final List<Slot> running = new ArrayList<>();
+    private float[] logitsBuffer; // the step thread's, reused by every step
     private final Batch batch = new Batch();
     private final Thread thread;
     private volatile boolean closed;
@@ -190,7 +191,8 @@ public final class Scheduler implements AutoCloseable {
         }
         if (batch.size() == 0) return;
         int[] logitRows = rows.stream().mapToInt(Integer::intValue).toArray();
-        float[] logits = model.forward(batch.tokens(), batch.positions(), batch.caches(), logitRows);
+        float[] logits = model.forward(batch.tokens(), batch.positions(), batch.caches(), logitRows, logitsBuffer);
+        logitsBuffer = logits;
         metrics.steps.incrementAndGet();
         metrics.stepTokens.addAndGet(batch.size());
         metrics.promptTokens.addAndGet(prefillTokens);

@@ -26,6 +26,11 @@ public interface StepModel {
     /** As {@link Qwen3Model#forward}: logits {@code [logitRows.length][vocab]} flattened row-major. */
     float[] forward(int[] tokens, int[] positions, KvCache[] caches, int[] logitRows);
 
+    /** As {@link Qwen3Model#forward(int[], int[], KvCache[], int[], float[])}: into {@code logits} when it is large enough. */
+    default float[] forward(int[] tokens, int[] positions, KvCache[] caches, int[] logitRows, float[] logits) {
+        return forward(tokens, positions, caches, logitRows);
+    }
+
     static StepModel of(Qwen3Model model) {
         return new StepModel() {
             @Override
@@ -51,6 +56,11 @@ public interface StepModel {
             @Override
             public float[] forward(int[] tokens, int[] positions, KvCache[] caches, int[] logitRows) {
                 return model.forward(tokens, positions, caches, logitRows);
+            }
+
+            @Override
+            public float[] forward(int[] tokens, int[] positions, KvCache[] caches, int[] logitRows, float[] logits) {
+                return model.forward(tokens, positions, caches, logitRows, logits);
             }
         };
     }
