@@ -153,6 +153,7 @@ public final class LanguageModel implements AutoCloseable {
                 String templateText = v.chatTemplate();
                 java.util.Map<String, Object> specialTokens = ggufSpecialTokens(v);
                 template = () -> templateText == null ? null : ChatTemplate.of(templateText, specialTokens);
+                gguf.releaseMetadata();
             } else {
                 HfCheckpoint checkpoint = HfCheckpoint.open(path);
                 resources.add(checkpoint);

@@ -158,6 +158,15 @@ public final class GgufFile implements AutoCloseable {
         return alignment;
     }
 
+    /**
+     * Drops the metadata's pages ({@code [0, dataOffset)}: ~6 MB for Qwen3, mostly the vocabulary and merges) from this
+     * process's resident memory once a loader has built what it needs from them; a later read (a re-encoding, a
+     * {@link MappedArray}) pages them in again from the file. 0.6B BF16 bench peak RSS: 6 MB less.
+     */
+    public void releaseMetadata() {
+        NativeMemory.release(file.asSlice(0, dataOffset));
+    }
+
     /** Absolute file offset where the tensor data section starts. */
     public long dataOffset() {
         return dataOffset;

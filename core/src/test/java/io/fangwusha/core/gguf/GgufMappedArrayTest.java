@@ -69,6 +69,34 @@ class GgufMappedArrayTest {
     }
 
     @Test
+    void releasedMetadataPagesReadAgainFromTheFile() throws Exception {
+        List<String> big = strings(20_000);
+        int[] ints = new int[4 << 20]; // 16 MB, so that dropping its pages shows in the resident size
+        for (int i = 0; i < ints.length; i++) ints[i] = i ^ 0x5a5a5a5a;
+        Path out = dir.resolve("release.gguf");
+        new GgufWriter().put("big", GgufValue.strings(big)).put("ints", GgufValue.int32s(ints)).write(out);
+        try (GgufFile f = GgufFile.open(out)) {
+            assertThat(f.metadata().getInts("ints")).isEqualTo(ints); // every page of the array read once
+            long before = rssFileKb();
+            f.releaseMetadata();
+            long after = rssFileKb();
+            if (before > 0) assertThat(before - after).as("file-backed KB dropped").isGreaterThan(8 * 1024);
+            assertThat(f.metadata().getStrings("big")).containsExactlyElementsOf(big);
+            assertThat(f.metadata().getInts("ints")).isEqualTo(ints);
+        }
+    }
+
+    /** This process's resident file-backed memory in KB (Linux), or 0 where /proc does not say. */
+    static long rssFileKb() throws java.io.IOException {
+        Path status = Path.of("/proc/self/status");
+        if (!Files.isReadable(status)) return 0;
+        for (String line : Files.readAllLines(status)) {
+            if (line.startsWith("RssFile:")) return Long.parseLong(line.replaceAll("[^0-9]", ""));
+        }
+        return 0;
+    }
+
+    @Test
     void badUtf8InALargeArrayIsReportedWhenTheFileIsOpened() throws Exception {
         List<String> big = strings(20_000);
         big.set(12_345, "Xbad");
