@@ -214,9 +214,12 @@ abstract sealed class BlockMatrix implements MatrixWeights
         for (int k = 0; k < 4; k++) out[o + k] = dot(w, k * cols, x, xOff, cols, lanes);
     }
 
-    /** The length of the per-thread {@code lanes} buffer {@link #dot4} gets: 5 vectors and one float per block of 4 rows. */
+    /**
+     * The length of the per-thread {@code lanes} buffer {@link #dot4} gets: 5 vectors, then scratch for a kernel's
+     * per-block factors: one float per block of 4 rows, or 32 (two rows of a K-quant super-block).
+     */
     final int lanesLength() {
-        return 5 * L + 4 * blocksPerRow + 16;
+        return 5 * L + 4 * blocksPerRow + 32;
     }
 
     /**

@@ -5,12 +5,17 @@ import io.fangwusha.core.weights.Tensor;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
-import jdk.incubator.vector.ByteVector;
 import io.fangwusha.core.kernels.VectorMath;
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
+
+import static jdk.incubator.vector.VectorOperators.ASHR;
+import static jdk.incubator.vector.VectorOperators.B2I;
 
 /**
  * ggml Q4_K: super-blocks of 256 elements in 144 bytes: {@code f16 d}, {@code f16 dmin}, 12 bytes of 6-bit
@@ -61,38 +66,44 @@ final class Q4_KMatrix extends BlockMatrix {
     }
 
     /**
-     * Two rows decoded in registers. A sub-block's 16 possible values {@code d*sc*k - dmin*m} ({@code k < 16}) form
-     * one vector, computed with {@link #decodeRow}'s two roundings, and the nibbles index it with one lane permute
-     * (indices wrap modulo 16, so the high nibble needs only a shift). Column order and values are
-     * {@link #decodeRow}'s, so results equal the batched path's bit for bit.
+     * Two rows decoded in registers. Per super-block, each row's 8 scales and 8 mins are unpacked 16 at a time
+     * ({@link #factors}); a sub-block's 16 possible values {@code d*sc*k - dmin*m} ({@code k < 16}) form one vector,
+     * computed with {@link #decodeRow}'s two roundings, and the nibbles index it with one lane permute (indices
+     * wrap modulo 16, so the high nibble needs only a shift). Column order and values are {@link #decodeRow}'s, so
+     * results equal the batched path's bit for bit. Two rows per call, everything written out: with the nibble
+     * loads in a helper, C2 did not inline it ("callee uses too much stack") and boxed every vector (9.4 GFLOP/s,
+     * 1024x2560 in cache, one core); with four rows in one method it reached its inlining node limit
+     * ({@code NodeCountInliningCutoff}) and did the same.
      */
     private void dot2(int r, float[] x, int xOff, float[] out, int o, float[] lanes) {
         long r0 = r * rowBytes, r1 = r0 + rowBytes;
-        float[] f = FACTORS.get();
+        int f = 5 * L;
         FloatVector a0 = FloatVector.zero(F), a1 = a0;
-        for (long sb = 0; sb < rowBytes; sb += 144, xOff += 256) {
-            factors(r0 + sb, f, 0);
-            factors(r1 + sb, f, 16);
+        for (int sb = 0; sb < blocksPerRow; sb++) {
+            long s0 = r0 + sb * 144L, s1 = s0 + rowBytes;
+            factors(s0, lanes, f);
+            factors(s1, lanes, f + 16);
             for (int j = 0; j < 4; j++) {
-                int xj = xOff + 64 * j;
-                long q0 = r0 + sb + 16 + 32 * j, q1 = r1 + sb + 16 + 32 * j;
+                int xj = xOff + 256 * sb + 64 * j, c = f + 2 * j;
+                long q = 16 + 32 * j;
                 FloatVector x0 = FloatVector.fromArray(F, x, xj), x1 = FloatVector.fromArray(F, x, xj + 16);
                 FloatVector x2 = FloatVector.fromArray(F, x, xj + 32), x3 = FloatVector.fromArray(F, x, xj + 48);
-                IntVector lo = K16.mul(f[2 * j]).sub(f[8 + 2 * j]).reinterpretAsInts();
-                IntVector hi = K16.mul(f[2 * j + 1]).sub(f[8 + 2 * j + 1]).reinterpretAsInts();
-                IntVector qa = ints(q0), qb = ints(q0 + 16);
+                IntVector lo = K16.mul(lanes[c]).sub(lanes[c + 8]).reinterpretAsInts();
+                IntVector hi = K16.mul(lanes[c + 1]).sub(lanes[c + 9]).reinterpretAsInts();
+                IntVector qa = (IntVector) ByteVector.fromMemorySegment(B, data, s0 + q, LE).convertShape(B2I, I16, 0);
+                IntVector qb = (IntVector) ByteVector.fromMemorySegment(B, data, s0 + q + 16, LE).convertShape(B2I, I16, 0);
                 a0 = qa.selectFrom(lo).reinterpretAsFloats().fma(x0, a0);
                 a0 = qb.selectFrom(lo).reinterpretAsFloats().fma(x1, a0);
-                a0 = qa.lanewise(VectorOperators.ASHR, 4).selectFrom(hi).reinterpretAsFloats().fma(x2, a0);
-                a0 = qb.lanewise(VectorOperators.ASHR, 4).selectFrom(hi).reinterpretAsFloats().fma(x3, a0);
-                lo = K16.mul(f[16 + 2 * j]).sub(f[24 + 2 * j]).reinterpretAsInts();
-                hi = K16.mul(f[16 + 2 * j + 1]).sub(f[24 + 2 * j + 1]).reinterpretAsInts();
-                qa = ints(q1);
-                qb = ints(q1 + 16);
+                a0 = qa.lanewise(ASHR, 4).selectFrom(hi).reinterpretAsFloats().fma(x2, a0);
+                a0 = qb.lanewise(ASHR, 4).selectFrom(hi).reinterpretAsFloats().fma(x3, a0);
+                lo = K16.mul(lanes[c + 16]).sub(lanes[c + 24]).reinterpretAsInts();
+                hi = K16.mul(lanes[c + 17]).sub(lanes[c + 25]).reinterpretAsInts();
+                qa = (IntVector) ByteVector.fromMemorySegment(B, data, s1 + q, LE).convertShape(B2I, I16, 0);
+                qb = (IntVector) ByteVector.fromMemorySegment(B, data, s1 + q + 16, LE).convertShape(B2I, I16, 0);
                 a1 = qa.selectFrom(lo).reinterpretAsFloats().fma(x0, a1);
                 a1 = qb.selectFrom(lo).reinterpretAsFloats().fma(x1, a1);
-                a1 = qa.lanewise(VectorOperators.ASHR, 4).selectFrom(hi).reinterpretAsFloats().fma(x2, a1);
-                a1 = qb.lanewise(VectorOperators.ASHR, 4).selectFrom(hi).reinterpretAsFloats().fma(x3, a1);
+                a1 = qa.lanewise(ASHR, 4).selectFrom(hi).reinterpretAsFloats().fma(x2, a1);
+                a1 = qb.lanewise(ASHR, 4).selectFrom(hi).reinterpretAsFloats().fma(x3, a1);
             }
         }
         a0.intoArray(lanes, 0);
@@ -101,23 +112,34 @@ final class Q4_KMatrix extends BlockMatrix {
         out[o + 1] = VectorMath.sumLanesScalar(lanes, L, L);
     }
 
-    private static final ThreadLocal<float[]> FACTORS = ThreadLocal.withInitial(() -> new float[32]);
-
-    /** {@code f[off + s] = d * sc[s]}, {@code f[off + 8 + s] = dmin * m[s]} for the 8 sub-blocks, as decodeRow computes them. */
-    private void factors(long sb, float[] f, int off) {
-        float d = f16(data, sb), dmin = f16(data, sb + 2);
-        for (int s = 0; s < 8; s++) {
-            int sm = scaleMin(data, sb + 4, s);
-            f[off + s] = d * (sm & 0xFF);
-            f[off + 8 + s] = dmin * (sm >> 8);
-        }
-    }
-
-    private IntVector ints(long off) {
-        return (IntVector) ByteVector.fromMemorySegment(B, data, off, LE).convertShape(VectorOperators.B2I, I16, 0);
-    }
-
+    /**
+     * Lanes 0-7: sub-block {@code s}'s scale, 8-15: its min, from the 12 scale bytes {@code b} as
+     * {@link #scaleMin} reads them: {@code (b[A] >> SHIFT & MASK) | (b[H] >> 6 << 4 & HIGH_MASK)}.
+     */
+    private static final int[] SCALE_LANES = {0, 1, 2, 3, 8, 9, 10, 11, 4, 5, 6, 7, 8, 9, 10, 11};
+    private static final int[] HIGH_LANES = {0, 0, 0, 0, 0, 1, 2, 3, 0, 0, 0, 0, 4, 5, 6, 7};
     private static final VectorSpecies<Integer> I16 = IntVector.SPECIES_512;
+    private static final VectorShuffle<Integer> SCALE_SHUFFLE = VectorShuffle.fromArray(I16, SCALE_LANES, 0);
+    private static final VectorShuffle<Integer> HIGH_SHUFFLE = VectorShuffle.fromArray(I16, HIGH_LANES, 0);
+    private static final IntVector SHIFT = IntVector.fromArray(I16, new int[] {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 4, 4, 4}, 0);
+    private static final IntVector MASK = IntVector.fromArray(I16, new int[] {63, 63, 63, 63, 15, 15, 15, 15, 63, 63, 63, 63, 15, 15, 15, 15}, 0);
+    private static final IntVector HIGH_MASK = IntVector.fromArray(I16, new int[] {0, 0, 0, 0, 48, 48, 48, 48, 0, 0, 0, 0, 48, 48, 48, 48}, 0);
+    private static final VectorMask<Float> MINS = L == 16 ? VectorMask.fromLong(F, 0xFF00L) : null;
+
+    /**
+     * {@code f[off + s] = d * sc[s]}, {@code f[off + 8 + s] = dmin * m[s]} for the 8 sub-blocks of the super-block
+     * at {@code sb}, as {@link #decodeRow} computes them (16-lane vectors only): the 12 scale bytes (and the first
+     * 4 quant bytes, unused) as 16 ints, rearranged and masked as {@link #scaleMin} reads them.
+     */
+    private void factors(long sb, float[] f, int off) {
+        FloatVector dm = FloatVector.broadcast(F, Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, sb)))
+                .blend(Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, sb + 2)), MINS);
+        IntVector b = ((IntVector) ByteVector.fromMemorySegment(B, data, sb + 4, LE).convertShape(B2I, I16, 0)).and(0xFF);
+        IntVector v = b.rearrange(SCALE_SHUFFLE).lanewise(VectorOperators.LSHR, SHIFT).and(MASK)
+                .or(b.rearrange(HIGH_SHUFFLE).lanewise(VectorOperators.LSHR, 6).lanewise(VectorOperators.LSHL, 4).and(HIGH_MASK));
+        ((FloatVector) v.convert(VectorOperators.I2F, 0)).mul(dm).intoArray(f, off);
+    }
+
     /** {@code k} for {@code k < 16} (16-lane vectors only). */
     private static final FloatVector K16 = L == 16 ? FloatVector.fromArray(F, new float[] {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}, 0) : null;
 

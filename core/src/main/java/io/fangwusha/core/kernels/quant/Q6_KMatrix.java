@@ -2,13 +2,17 @@ package io.fangwusha.core.kernels.quant;
 
 import io.fangwusha.core.weights.DType;
 import io.fangwusha.core.weights.Tensor;
-import io.fangwusha.core.kernels.VectorMath;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import io.fangwusha.core.kernels.VectorMath;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorSpecies;
+
+import static jdk.incubator.vector.VectorOperators.B2F;
+import static jdk.incubator.vector.VectorOperators.LSHL;
+import static jdk.incubator.vector.VectorOperators.LSHR;
 
 /**
  * ggml Q6_K: super-blocks of 256 elements in 210 bytes: {@code ql[128]} (low 4 bits), {@code qh[64]} (high 2 bits),
@@ -25,69 +29,108 @@ final class Q6_KMatrix extends BlockMatrix {
         super(t, DType.Q6_K);
     }
 
-    /**
-     * Group {@code g} (0..3: elements +0, +32, +64, +96 of the half) of one 16-byte step as {@code q - 32} int8:
-     * {@code g} even takes the low nibble, odd the high nibble of ql (A for g 0/2, B for g 1/3 — see class doc), and
-     * qh bits {@code 2g, 2g+1}. Returned by value so no array of vectors is allocated on the hot path.
-     */
-    private static ByteVector group(ByteVector qlA, ByteVector qlB, ByteVector qh, int g) {
-        ByteVector ql = (g & 1) == 0 ? qlA : qlB;
-        ByteVector low = g < 2 ? ql.and((byte) 0x0F) : ql.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F);
-        ByteVector high = qh.lanewise(VectorOperators.LSHR, 2 * g).and((byte) 3).lanewise(VectorOperators.LSHL, 4);
-        return low.or(high).sub((byte) 32);
-    }
-
     private float scale(long blockOff, int idx) {
         return data.get(ValueLayout.JAVA_BYTE, blockOff + 192 + idx);
     }
 
     @Override
     void dot4(int r, float[] x, int xOff, float[] out, int o, float[] lanes, long ahead) {
-        if (PARTS != 1) {
+        if (L != 16) {
             super.dot4(r, x, xOff, out, o, lanes, ahead);
             return;
         }
-        for (int k = 0; k < 4; k++) out[o + k] = dot1((r + k) * rowBytes, x, xOff, lanes);
+        dot2(r, x, xOff, out, o, lanes);
+        dot2(r + 2, x, xOff, out, o + 2, lanes);
     }
 
     /**
-     * One row decoded in registers, in column order: per half, the 16-byte steps h of element groups g interleave
-     * as {@code e = 128*half + 32*g + 16*h}, so both steps' bytes are loaded first and the groups visited g-major.
-     * Factors {@code d * scale} come from {@link #factors} before the vector work (scalar reads between vector ops
-     * cost C2 more than the decode).
+     * Two rows decoded in registers, in column order. Per half super-block and row, 32 bytes each of {@code ql}
+     * and {@code qh} (16-byte loads) give the 128 quants, 16 at a time, assembled with 32-bit lane shifts and masks
+     * (a shift that carries bits into the next byte is masked off, and x86 has no byte shifts); each 16 are
+     * widened to floats, multiplied by {@code d * scale} ({@link #decodeRow}'s one rounding) and accumulated.
+     * 16-byte steps: widening the upper half of a 32-byte vector ({@code convertShape} part 1) was not compiled to
+     * vector code and boxed. Everything is written out, two rows per call: the one-row kernel before it called a helper per
+     * 16 quants that C2 did not inline (7.8 GFLOP/s, 1024x2560 in cache, one core), and four rows in one method
+     * passed C2's inlining node limit in the model, boxing vectors (~3 GB/s of garbage).
      */
-    private float dot1(long row, float[] x, int xOff, float[] lanes) {
-        float[] f = FACTORS.get();
-        FloatVector acc = FloatVector.zero(F);
-        for (long src = row; src < row + rowBytes; src += 210, xOff += 256) {
-            factors(src, f);
+    private void dot2(int r, float[] x, int xOff, float[] out, int o, float[] lanes) {
+        long r0 = r * rowBytes;
+        int f = 5 * L;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0;
+        for (int sb = 0; sb < blocksPerRow; sb++) {
+            long s0 = r0 + sb * 210L, s1 = s0 + rowBytes;
+            factors(s0, lanes, f);
+            factors(s1, lanes, f + 16);
             for (int half = 0; half < 2; half++) {
-                long ql = src + 64L * half, qh = src + 128 + 32L * half;
-                ByteVector a0 = ByteVector.fromMemorySegment(B, data, ql, LE), b0 = ByteVector.fromMemorySegment(B, data, ql + 32, LE);
-                ByteVector h0 = ByteVector.fromMemorySegment(B, data, qh, LE);
-                ByteVector a1 = ByteVector.fromMemorySegment(B, data, ql + 16, LE), b1 = ByteVector.fromMemorySegment(B, data, ql + 48, LE);
-                ByteVector h1 = ByteVector.fromMemorySegment(B, data, qh + 16, LE);
-                int e = xOff + 128 * half, fs = 8 * half;
-                for (int g = 0; g < 4; g++) {
-                    acc = ((FloatVector) group(a0, b0, h0, g).convertShape(VectorOperators.B2F, F, 0)).mul(f[fs + 2 * g])
-                            .fma(FloatVector.fromArray(F, x, e + 32 * g), acc);
-                    acc = ((FloatVector) group(a1, b1, h1, g).convertShape(VectorOperators.B2F, F, 0)).mul(f[fs + 2 * g + 1])
-                            .fma(FloatVector.fromArray(F, x, e + 32 * g + 16), acc);
-                }
+                int xo = xOff + 256 * sb + 128 * half, c = f + 8 * half;
+                long ql = 64L * half, qh = 128 + 32L * half;
+                IntVector la, lb, h, la1, lb1, h1;
+                FloatVector w;
+                la = ByteVector.fromMemorySegment(B, data, s0 + ql, LE).reinterpretAsInts();
+                lb = ByteVector.fromMemorySegment(B, data, s0 + ql + 32, LE).reinterpretAsInts();
+                h = ByteVector.fromMemorySegment(B, data, s0 + qh, LE).reinterpretAsInts();
+                la1 = ByteVector.fromMemorySegment(B, data, s0 + ql + 16, LE).reinterpretAsInts();
+                lb1 = ByteVector.fromMemorySegment(B, data, s0 + ql + 48, LE).reinterpretAsInts();
+                h1 = ByteVector.fromMemorySegment(B, data, s0 + qh + 16, LE).reinterpretAsInts();
+                w = (FloatVector) la.and(LOW).or(h.lanewise(LSHL, 4).and(HIGH)).reinterpretAsBytes().sub((byte) 32).convertShape(B2F, F, 0);
+                a0 = w.mul(lanes[c + 0]).fma(FloatVector.fromArray(F, x, xo), a0);
+                w = (FloatVector) la1.and(LOW).or(h1.lanewise(LSHL, 4).and(HIGH)).reinterpretAsBytes().sub((byte) 32).convertShape(B2F, F, 0);
+                a0 = w.mul(lanes[c + 1]).fma(FloatVector.fromArray(F, x, xo + 16), a0);
+                w = (FloatVector) lb.and(LOW).or(h.lanewise(LSHL, 2).and(HIGH)).reinterpretAsBytes().sub((byte) 32).convertShape(B2F, F, 0);
+                a0 = w.mul(lanes[c + 2]).fma(FloatVector.fromArray(F, x, xo + 32), a0);
+                w = (FloatVector) lb1.and(LOW).or(h1.lanewise(LSHL, 2).and(HIGH)).reinterpretAsBytes().sub((byte) 32).convertShape(B2F, F, 0);
+                a0 = w.mul(lanes[c + 3]).fma(FloatVector.fromArray(F, x, xo + 48), a0);
+                w = (FloatVector) la.lanewise(LSHR, 4).and(LOW).or(h.and(HIGH)).reinterpretAsBytes().sub((byte) 32).convertShape(B2F, F, 0);
+                a0 = w.mul(lanes[c + 4]).fma(FloatVector.fromArray(F, x, xo + 64), a0);
+                w = (FloatVector) la1.lanewise(LSHR, 4).and(LOW).or(h1.and(HIGH)).reinterpretAsBytes().sub((byte) 32).convertShape(B2F, F, 0);
+                a0 = w.mul(lanes[c + 5]).fma(FloatVector.fromArray(F, x, xo + 80), a0);
+                w = (FloatVector) lb.lanewise(LSHR, 4).and(LOW).or(h.lanewise(LSHR, 2).and(HIGH)).reinterpretAsBytes().sub((byte) 32).convertShape(B2F, F, 0);
+                a0 = w.mul(lanes[c + 6]).fma(FloatVector.fromArray(F, x, xo + 96), a0);
+                w = (FloatVector) lb1.lanewise(LSHR, 4).and(LOW).or(h1.lanewise(LSHR, 2).and(HIGH)).reinterpretAsBytes().sub((byte) 32).convertShape(B2F, F, 0);
+                a0 = w.mul(lanes[c + 7]).fma(FloatVector.fromArray(F, x, xo + 112), a0);
+                la = ByteVector.fromMemorySegment(B, data, s1 + ql, LE).reinterpretAsInts();
+                lb = ByteVector.fromMemorySegment(B, data, s1 + ql + 32, LE).reinterpretAsInts();
+                h = ByteVector.fromMemorySegment(B, data, s1 + qh, LE).reinterpretAsInts();
+                la1 = ByteVector.fromMemorySegment(B, data, s1 + ql + 16, LE).reinterpretAsInts();
+                lb1 = ByteVector.fromMemorySegment(B, data, s1 + ql + 48, LE).reinterpretAsInts();
+                h1 = ByteVector.fromMemorySegment(B, data, s1 + qh + 16, LE).reinterpretAsInts();
+                w = (FloatVector) la.and(LOW).or(h.lanewise(LSHL, 4).and(HIGH)).reinterpretAsBytes().sub((byte) 32).convertShape(B2F, F, 0);
+                a1 = w.mul(lanes[c + 16]).fma(FloatVector.fromArray(F, x, xo), a1);
+                w = (FloatVector) la1.and(LOW).or(h1.lanewise(LSHL, 4).and(HIGH)).reinterpretAsBytes().sub((byte) 32).convertShape(B2F, F, 0);
+                a1 = w.mul(lanes[c + 17]).fma(FloatVector.fromArray(F, x, xo + 16), a1);
+                w = (FloatVector) lb.and(LOW).or(h.lanewise(LSHL, 2).and(HIGH)).reinterpretAsBytes().sub((byte) 32).convertShape(B2F, F, 0);
+                a1 = w.mul(lanes[c + 18]).fma(FloatVector.fromArray(F, x, xo + 32), a1);
+                w = (FloatVector) lb1.and(LOW).or(h1.lanewise(LSHL, 2).and(HIGH)).reinterpretAsBytes().sub((byte) 32).convertShape(B2F, F, 0);
+                a1 = w.mul(lanes[c + 19]).fma(FloatVector.fromArray(F, x, xo + 48), a1);
+                w = (FloatVector) la.lanewise(LSHR, 4).and(LOW).or(h.and(HIGH)).reinterpretAsBytes().sub((byte) 32).convertShape(B2F, F, 0);
+                a1 = w.mul(lanes[c + 20]).fma(FloatVector.fromArray(F, x, xo + 64), a1);
+                w = (FloatVector) la1.lanewise(LSHR, 4).and(LOW).or(h1.and(HIGH)).reinterpretAsBytes().sub((byte) 32).convertShape(B2F, F, 0);
+                a1 = w.mul(lanes[c + 21]).fma(FloatVector.fromArray(F, x, xo + 80), a1);
+                w = (FloatVector) lb.lanewise(LSHR, 4).and(LOW).or(h.lanewise(LSHR, 2).and(HIGH)).reinterpretAsBytes().sub((byte) 32).convertShape(B2F, F, 0);
+                a1 = w.mul(lanes[c + 22]).fma(FloatVector.fromArray(F, x, xo + 96), a1);
+                w = (FloatVector) lb1.lanewise(LSHR, 4).and(LOW).or(h1.lanewise(LSHR, 2).and(HIGH)).reinterpretAsBytes().sub((byte) 32).convertShape(B2F, F, 0);
+                a1 = w.mul(lanes[c + 23]).fma(FloatVector.fromArray(F, x, xo + 112), a1);
             }
         }
-        acc.intoArray(lanes, 0);
-        return VectorMath.sumLanesScalar(lanes, 0, L);
+        a0.intoArray(lanes, 0);
+        a1.intoArray(lanes, L);
+        out[o] = VectorMath.sumLanesScalar(lanes, 0, L);
+        out[o + 1] = VectorMath.sumLanesScalar(lanes, L, L);
     }
 
-    private static final ThreadLocal<float[]> FACTORS = ThreadLocal.withInitial(() -> new float[16]);
+    /** Per byte: the low nibble; quant bits 4-5. */
+    private static final int LOW = 0x0F0F0F0F, HIGH = 0x30303030;
 
-    /** {@code f[e/16] = d * scale[e/16]}, the factor of each 16 elements, as {@link #decodeRow} computes it. */
-    private void factors(long src, float[] f) {
-        float d = f16(data, src + 208);
-        for (int i = 0; i < 16; i++) f[i] = d * scale(src, i);
+    /** {@code f[off + i] = d * scale[i]} for the super-block at {@code src}, as {@link #decodeRow} computes them. */
+    private void factors(long src, float[] f, int off) {
+        float d = Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, src + 208));
+        ((FloatVector) ByteVector.fromMemorySegment(B, data, src + 192, LE).convertShape(B2F, F, 0)).mul(d).intoArray(f, off);
     }
 
+    /**
+     * Writes the row in column order; the quants are assembled as in {@link #dot2} (no helper: a helper that returned
+     * the quants as a vector was not always inlined here, and then boxed them).
+     */
     @Override
     void decodeRow(long rowOffset, float[] dst, int off) {
         long src = rowOffset;
@@ -96,18 +139,23 @@ final class Q6_KMatrix extends BlockMatrix {
             for (int half = 0; half < 2; half++) {
                 for (int h = 0; h < 2; h++) {
                     long ql = src + 64L * half + 16L * h;
-                    ByteVector qlA = ByteVector.fromMemorySegment(B, data, ql, LE);
-                    ByteVector qlB = ByteVector.fromMemorySegment(B, data, ql + 32, LE);
-                    ByteVector qh = ByteVector.fromMemorySegment(B, data, src + 128 + 32L * half + 16L * h, LE);
-                    for (int g = 0; g < 4; g++) {
-                        ByteVector q = group(qlA, qlB, qh, g);
-                        int e = 128 * half + 32 * g + 16 * h;
-                        float a = d * scale(src, e / 16);
-                        for (int p = 0; p < PARTS; p++) {
-                            ((FloatVector) q.convertShape(VectorOperators.B2F, F, p)).mul(a)
-                                    .intoArray(dst, off + e + p * L);
-                        }
-                    }
+                    IntVector la = ByteVector.fromMemorySegment(B, data, ql, LE).reinterpretAsInts();
+                    IntVector lb = ByteVector.fromMemorySegment(B, data, ql + 32, LE).reinterpretAsInts();
+                    IntVector qh = ByteVector.fromMemorySegment(B, data, src + 128 + 32L * half + 16L * h, LE).reinterpretAsInts();
+                    int e = 128 * half + 16 * h;
+                    float a;
+                    ByteVector q = la.and(LOW).or(qh.lanewise(LSHL, 4).and(HIGH)).reinterpretAsBytes().sub((byte) 32);
+                    a = d * scale(src, e / 16);
+                    for (int p = 0; p < PARTS; p++) ((FloatVector) q.convertShape(B2F, F, p)).mul(a).intoArray(dst, off + e + p * L);
+                    q = lb.and(LOW).or(qh.lanewise(LSHL, 2).and(HIGH)).reinterpretAsBytes().sub((byte) 32);
+                    a = d * scale(src, e / 16 + 2);
+                    for (int p = 0; p < PARTS; p++) ((FloatVector) q.convertShape(B2F, F, p)).mul(a).intoArray(dst, off + e + 32 + p * L);
+                    q = la.lanewise(LSHR, 4).and(LOW).or(qh.and(HIGH)).reinterpretAsBytes().sub((byte) 32);
+                    a = d * scale(src, e / 16 + 4);
+                    for (int p = 0; p < PARTS; p++) ((FloatVector) q.convertShape(B2F, F, p)).mul(a).intoArray(dst, off + e + 64 + p * L);
+                    q = lb.lanewise(LSHR, 4).and(LOW).or(qh.lanewise(LSHR, 2).and(HIGH)).reinterpretAsBytes().sub((byte) 32);
+                    a = d * scale(src, e / 16 + 6);
+                    for (int p = 0; p < PARTS; p++) ((FloatVector) q.convertShape(B2F, F, p)).mul(a).intoArray(dst, off + e + 96 + p * L);
                 }
             }
         }
