@@ -5,7 +5,6 @@ import io.fangwusha.core.weights.Tensor;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
-import io.fangwusha.core.kernels.VectorMath;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -61,12 +60,13 @@ final class Q4_KMatrix extends BlockMatrix {
             super.dot4(r, x, xOff, out, o, lanes, ahead);
             return;
         }
-        dot2(r, x, xOff, out, o, lanes);
-        dot2(r + 2, x, xOff, out, o + 2, lanes);
+        dot2(r, x, xOff, lanes, 0);
+        dot2(r + 2, x, xOff, lanes, 2 * L);
+        sums4(lanes, out, o);
     }
 
     /**
-     * Two rows decoded in registers. Per super-block, each row's 8 scales and 8 mins are unpacked 16 at a time
+     * Two rows decoded in registers, their accumulators left at {@code lanes[at ..]}. Per super-block, each row's 8 scales and 8 mins are unpacked 16 at a time
      * ({@link #factors}); a sub-block's 16 possible values {@code d*sc*k - dmin*m} ({@code k < 16}) form one vector,
      * computed with {@link #decodeRow}'s two roundings, and the nibbles index it with one lane permute (indices
      * wrap modulo 16, so the high nibble needs only a shift). Column order and values are {@link #decodeRow}'s, so
@@ -75,7 +75,7 @@ final class Q4_KMatrix extends BlockMatrix {
      * 1024x2560 in cache, one core); with four rows in one method it reached its inlining node limit
      * ({@code NodeCountInliningCutoff}) and did the same.
      */
-    private void dot2(int r, float[] x, int xOff, float[] out, int o, float[] lanes) {
+    private void dot2(int r, float[] x, int xOff, float[] lanes, int at) {
         long r0 = r * rowBytes, r1 = r0 + rowBytes;
         int f = 5 * L;
         FloatVector a0 = FloatVector.zero(F), a1 = a0;
@@ -106,10 +106,8 @@ final class Q4_KMatrix extends BlockMatrix {
                 a1 = qb.lanewise(ASHR, 4).selectFrom(hi).reinterpretAsFloats().fma(x3, a1);
             }
         }
-        a0.intoArray(lanes, 0);
-        a1.intoArray(lanes, L);
-        out[o] = VectorMath.sumLanesScalar(lanes, 0, L);
-        out[o + 1] = VectorMath.sumLanesScalar(lanes, L, L);
+        a0.intoArray(lanes, at);
+        a1.intoArray(lanes, at + L);
     }
 
     /**

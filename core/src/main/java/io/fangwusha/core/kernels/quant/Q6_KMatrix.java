@@ -4,7 +4,6 @@ import io.fangwusha.core.weights.DType;
 import io.fangwusha.core.weights.Tensor;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
-import io.fangwusha.core.kernels.VectorMath;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -39,8 +38,9 @@ final class Q6_KMatrix extends BlockMatrix {
             super.dot4(r, x, xOff, out, o, lanes, ahead);
             return;
         }
-        dot2(r, x, xOff, out, o, lanes);
-        dot2(r + 2, x, xOff, out, o + 2, lanes);
+        dot2(r, x, xOff, lanes, 0);
+        dot2(r + 2, x, xOff, lanes, 2 * L);
+        sums4(lanes, out, o);
     }
 
     /**
@@ -53,7 +53,7 @@ final class Q6_KMatrix extends BlockMatrix {
      * 16 quants that C2 did not inline (7.8 GFLOP/s, 1024x2560 in cache, one core), and four rows in one method
      * passed C2's inlining node limit in the model, boxing vectors (~3 GB/s of garbage).
      */
-    private void dot2(int r, float[] x, int xOff, float[] out, int o, float[] lanes) {
+    private void dot2(int r, float[] x, int xOff, float[] lanes, int at) {
         long r0 = r * rowBytes;
         int f = 5 * L;
         FloatVector a0 = FloatVector.zero(F), a1 = a0;
@@ -112,10 +112,8 @@ final class Q6_KMatrix extends BlockMatrix {
                 a1 = w.mul(lanes[c + 23]).fma(FloatVector.fromArray(F, x, xo + 112), a1);
             }
         }
-        a0.intoArray(lanes, 0);
-        a1.intoArray(lanes, L);
-        out[o] = VectorMath.sumLanesScalar(lanes, 0, L);
-        out[o + 1] = VectorMath.sumLanesScalar(lanes, L, L);
+        a0.intoArray(lanes, at);
+        a1.intoArray(lanes, at + L);
     }
 
     /** Per byte: the low nibble; quant bits 4-5. */
