@@ -66,14 +66,14 @@ final class Q4_KMatrix extends BlockMatrix {
     }
 
     /**
-     * Two rows decoded in registers, their accumulators left at {@code lanes[at ..]}. Per super-block, each row's 8 scales and 8 mins are unpacked 16 at a time
-     * ({@link #factors}); a sub-block's 16 possible values {@code d*sc*k - dmin*m} ({@code k < 16}) form one vector,
-     * computed with {@link #decodeRow}'s two roundings, and the nibbles index it with one lane permute (indices
-     * wrap modulo 16, so the high nibble needs only a shift). Column order and values are {@link #decodeRow}'s, so
-     * results equal the batched path's bit for bit. Two rows per call, everything written out: with the nibble
-     * loads in a helper, C2 did not inline it ("callee uses too much stack") and boxed every vector (9.4 GFLOP/s,
-     * 1024x2560 in cache, one core); with four rows in one method it reached its inlining node limit
-     * ({@code NodeCountInliningCutoff}) and did the same.
+     * Two rows decoded in registers, their accumulators left at {@code lanes[at ..]}. Per super-block, each row's
+     * 8 scales and 8 mins are unpacked 16 at a time ({@link #factors}); a sub-block's 16 possible values
+     * {@code d*sc*k - dmin*m} ({@code k < 16}) form one vector, computed with {@link #decodeRow}'s two roundings,
+     * and the nibbles index it with one lane permute (indices wrap modulo 16, so the high nibble needs only a
+     * shift). Column order and values are {@link #decodeRow}'s, so results equal the batched path's bit for bit.
+     * Two rows per call, everything written out: with the nibble loads in a helper, C2 did not inline it ("callee
+     * uses too much stack") and boxed every vector (9.4 GFLOP/s, 1024x2560 in cache, one core); with four rows in
+     * one method it reached its inlining node limit ({@code NodeCountInliningCutoff}) and did the same.
      */
     private void dot2(int r, float[] x, int xOff, float[] lanes, int at) {
         long r0 = r * rowBytes, r1 = r0 + rowBytes;

@@ -44,14 +44,15 @@ final class Q6_KMatrix extends BlockMatrix {
     }
 
     /**
-     * Two rows decoded in registers, in column order. Per half super-block and row, 32 bytes each of {@code ql}
-     * and {@code qh} (16-byte loads) give the 128 quants, 16 at a time, assembled with 32-bit lane shifts and masks
-     * (a shift that carries bits into the next byte is masked off, and x86 has no byte shifts); each 16 are
-     * widened to floats, multiplied by {@code d * scale} ({@link #decodeRow}'s one rounding) and accumulated.
-     * 16-byte steps: widening the upper half of a 32-byte vector ({@code convertShape} part 1) was not compiled to
-     * vector code and boxed. Everything is written out, two rows per call: the one-row kernel before it called a helper per
-     * 16 quants that C2 did not inline (7.8 GFLOP/s, 1024x2560 in cache, one core), and four rows in one method
-     * passed C2's inlining node limit in the model, boxing vectors (~3 GB/s of garbage).
+     * Two rows decoded in registers, in column order, their accumulators left at {@code lanes[at ..]}. Per half
+     * super-block and row, 32 bytes each of {@code ql} and {@code qh} (16-byte loads) give the 128 quants, 16 at a
+     * time, assembled with 32-bit lane shifts and masks (a shift that carries bits into the next byte is masked
+     * off, and x86 has no byte shifts); each 16 are widened to floats, multiplied by {@code d * scale}
+     * ({@link #decodeRow}'s one rounding) and accumulated. 16-byte steps: widening the upper half of a 32-byte
+     * vector ({@code convertShape} part 1) was not compiled to vector code and boxed. Everything is written out,
+     * two rows per call: the one-row kernel before it called a helper per 16 quants that C2 did not inline (7.8
+     * GFLOP/s, 1024x2560 in cache, one core), and four rows in one method passed C2's inlining node limit in the
+     * model, boxing vectors (~3 GB/s of garbage).
      */
     private void dot2(int r, float[] x, int xOff, float[] lanes, int at) {
         long r0 = r * rowBytes;
