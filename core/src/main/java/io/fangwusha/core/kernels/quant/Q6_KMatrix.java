@@ -74,7 +74,7 @@ final class Q6_KMatrix extends BlockMatrix {
                 lb1 = ByteVector.fromMemorySegment(B, data, s0 + ql + 48, LE).reinterpretAsInts();
                 h1 = ByteVector.fromMemorySegment(B, data, s0 + qh + 16, LE).reinterpretAsInts();
                 w = (FloatVector) la.and(LOW).or(h.lanewise(LSHL, 4).and(HIGH)).reinterpretAsBytes().sub((byte) 32).convertShape(B2F, F, 0);
-                a0 = w.mul(lanes[c + 0]).fma(FloatVector.fromArray(F, x, xo), a0);
+                a0 = w.mul(lanes[c]).fma(FloatVector.fromArray(F, x, xo), a0);
                 w = (FloatVector) la1.and(LOW).or(h1.lanewise(LSHL, 4).and(HIGH)).reinterpretAsBytes().sub((byte) 32).convertShape(B2F, F, 0);
                 a0 = w.mul(lanes[c + 1]).fma(FloatVector.fromArray(F, x, xo + 16), a0);
                 w = (FloatVector) lb.and(LOW).or(h.lanewise(LSHL, 2).and(HIGH)).reinterpretAsBytes().sub((byte) 32).convertShape(B2F, F, 0);
