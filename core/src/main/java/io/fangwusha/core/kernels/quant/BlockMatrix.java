@@ -63,6 +63,8 @@ abstract sealed class BlockMatrix implements MatrixWeights
      * {@link #group}.
      */
     final int groupedRows;
+    /** Bytes of a block's header (its scales) and of each chunk of its quants, as {@link #group} lays them out. */
+    final int headBytes, chunkBytes;
 
     BlockMatrix(Tensor t, DType expected) {
         this(t, expected, false);
@@ -70,6 +72,14 @@ abstract sealed class BlockMatrix implements MatrixWeights
 
     /** With {@code groupRows}, a type whose blocks are an f16 scale and then quants is copied into 4-row groups. */
     BlockMatrix(Tensor t, DType expected, boolean groupRows) {
+        this(t, expected, groupRows, 2, expected.blockBytes - 2);
+    }
+
+    /**
+     * With {@code groupRows}, the rows are copied into 4-row groups ({@link #group}) of blocks that start with a
+     * {@code headBytes} header (scales) followed by quants in chunks of {@code chunkBytes}.
+     */
+    BlockMatrix(Tensor t, DType expected, boolean groupRows, int headBytes, int chunkBytes) {
         if (t.dtype() != expected) {
             throw new IllegalArgumentException(t.name() + ": expected " + expected + ", got " + t.dtype());
         }
@@ -90,27 +100,30 @@ abstract sealed class BlockMatrix implements MatrixWeights
                     + t.shapeString() + " needs " + rowBytes * rows);
         }
         this.groupedRows = groupRows ? rows & ~3 : 0;
+        this.headBytes = headBytes;
+        this.chunkBytes = chunkBytes;
         this.data = groupedRows > 0 ? group(t.data().asSlice(0, rowBytes * rows), rows, blocksPerRow, expected.blockBytes,
-                t.fileBacked()) : t.data();
+                headBytes, chunkBytes, t.fileBacked()) : t.data();
     }
 
     /** Source bytes copied per task, between releases of a file mapping's pages. */
     private static final long RELEASE_BYTES = 8 << 20;
 
     /**
-     * Copies rows of blocks ({@code f16} scale, then {@code blockBytes - 2} bytes of quants) into groups of 4, as
-     * llama.cpp repacks Q4_0 and Q8_0 for its AVX kernels: group {@code g} occupies the same {@code 4·rowBytes}
-     * bytes as rows {@code 4g..4g+3} do in the file, first the 4 rows' scales of every block ({@code 8·blocksPerRow}
-     * bytes, block by block, row by row), then their quants (block by block, row by row). A decode kernel then
-     * reads one sequential stream, widens a group's scales 16 at a time ({@link #widenScales}) and addresses
-     * everything from one base. Rows after the last whole group keep the file's layout. The pages of a file
+     * Copies rows of blocks (a {@code headBytes} header: Q4_0's and Q8_0's {@code f16} scale, Q4_K's scales and
+     * mins; then quants in chunks of {@code chunkBytes}) into groups of 4, as llama.cpp repacks Q4_0 and Q8_0 for
+     * its AVX kernels: group {@code g} occupies the same {@code 4·rowBytes} bytes as rows {@code 4g..4g+3} do in
+     * the file, first the 4 rows' headers of every block ({@code 4·headBytes·blocksPerRow} bytes, block by block,
+     * row by row), then their quants (chunk by chunk, row by row). A decode kernel then reads one sequential
+     * stream, widens a group's scales 16 at a time ({@link #widenScales}) and addresses everything from one base. Rows after the last whole group keep the file's layout. The pages of a file
      * mapping are released as the copy proceeds ({@link NativeMemory#release}), so the resident size does not
      * double. The copy costs fresh memory: on the VM we measure on, first-touching 2.3 GB of it took 1-10 s (a C
      * loop is as slow). So the memory is not zeroed first (the copy writes every byte) and chunks of groups are
      * copied on the common fork-join pool, at load time only: 4B Q8_0 loaded in 4.8-7.6 s instead of 7.9-22 s
      * (alternating runs).
      */
-    private static MemorySegment group(MemorySegment src, int rows, int blocksPerRow, int blockBytes, boolean fileBacked) {
+    private static MemorySegment group(MemorySegment src, int rows, int blocksPerRow, int blockBytes, int headBytes,
+            int chunkBytes, boolean fileBacked) {
         long rowBytes = (long) blocksPerRow * blockBytes, groupBytes = 4 * rowBytes;
         int groups = rows / 4;
         MemorySegment dst = NativeMemory.allocateUninitialized(rows * rowBytes, Arena.ofAuto());
@@ -118,7 +131,7 @@ abstract sealed class BlockMatrix implements MatrixWeights
         int tasks = (groups + perTask - 1) / perTask;
         IntStream.range(0, tasks).parallel().forEach(t -> {
             int g0 = t * perTask, g1 = Math.min(groups, g0 + perTask);
-            copyGroups(src, dst, g0, g1, blocksPerRow, blockBytes);
+            copyGroups(src, dst, g0, g1, blocksPerRow, blockBytes, headBytes, chunkBytes);
             if (fileBacked) NativeMemory.release(src.asSlice(g0 * groupBytes, (g1 - g0) * groupBytes));
         });
         long tail = groups * groupBytes;
@@ -127,38 +140,53 @@ abstract sealed class BlockMatrix implements MatrixWeights
         return dst;
     }
 
-    private static void copyGroups(MemorySegment src, MemorySegment dst, int g0, int g1, int blocksPerRow, int blockBytes) {
-        int qBytes = blockBytes - 2;
-        long rowBytes = (long) blocksPerRow * blockBytes, groupBytes = 4 * rowBytes, quants = 8L * blocksPerRow;
+    private static void copyGroups(MemorySegment src, MemorySegment dst, int g0, int g1, int blocksPerRow, int blockBytes,
+            int headBytes, int chunkBytes) {
+        int chunks = (blockBytes - headBytes) / chunkBytes;
+        long rowBytes = (long) blocksPerRow * blockBytes, groupBytes = 4 * rowBytes, quants = 4L * headBytes * blocksPerRow;
         for (int g = g0; g < g1; g++) {
             long base = g * groupBytes;
             for (int k = 0; k < 4; k++) {
-                long from = base + k * rowBytes, to = base + quants + (long) qBytes * k;
-                for (int b = 0; b < blocksPerRow; b++, from += blockBytes, to += 4L * qBytes) {
-                    dst.set(SHORT, base + 8L * b + 2 * k, src.get(SHORT, from));
-                    // 8 bytes at a time: a MemorySegment.copy call per block took several times longer.
-                    for (int j = 0; j < qBytes; j += 8) dst.set(LONG, to + j, src.get(LONG, from + 2 + j));
+                long from = base + k * rowBytes;
+                for (int b = 0; b < blocksPerRow; b++, from += blockBytes) {
+                    long head = base + (long) headBytes * (4 * b + k);
+                    if (headBytes == 2) dst.set(SHORT, head, src.get(SHORT, from));
+                    else for (int j = 0; j < headBytes; j += 8) dst.set(LONG, head + j, src.get(LONG, from + j));
+                    for (int c = 0; c < chunks; c++) {
+                        long to = base + quants + (long) chunkBytes * (4L * (chunks * b + c) + k);
+                        long at = from + headBytes + (long) chunkBytes * c;
+                        // 8 bytes at a time: a MemorySegment.copy call per block took several times longer.
+                        for (int j = 0; j < chunkBytes; j += 8) dst.set(LONG, to + j, src.get(LONG, at + j));
+                    }
                 }
             }
         }
     }
 
-    /** Byte offset of row {@code r}'s first scale; the next block's is {@link #scaleStep} further. */
+    /** Byte offset of row {@code r}'s first block header (scale); the next block's is {@link #scaleStep} further. */
     final long scaleAt(int r) {
-        return r < groupedRows ? (r & ~3) * rowBytes + 2 * (r & 3) : r * rowBytes;
+        return r < groupedRows ? (r & ~3) * rowBytes + (long) headBytes * (r & 3) : r * rowBytes;
     }
 
     final long scaleStep(int r) {
-        return r < groupedRows ? 8 : dtype.blockBytes;
+        return r < groupedRows ? 4L * headBytes : dtype.blockBytes;
     }
 
-    /** Byte offset of row {@code r}'s first quant; the next block's is {@link #quantStep} further. */
+    /**
+     * Byte offset of row {@code r}'s first quant; the next block's is {@link #quantStep} further, the next chunk of
+     * the same block's {@link #chunkStep}.
+     */
     final long quantsAt(int r) {
-        return r < groupedRows ? (r & ~3) * rowBytes + 8L * blocksPerRow + (dtype.blockBytes - 2) * (r & 3) : r * rowBytes + 2;
+        return r < groupedRows ? (r & ~3) * rowBytes + 4L * headBytes * blocksPerRow + (long) chunkBytes * (r & 3)
+                : r * rowBytes + headBytes;
     }
 
     final long quantStep(int r) {
-        return r < groupedRows ? 4L * (dtype.blockBytes - 2) : dtype.blockBytes;
+        return r < groupedRows ? 4L * (dtype.blockBytes - headBytes) : dtype.blockBytes;
+    }
+
+    final long chunkStep(int r) {
+        return r < groupedRows ? 4L * chunkBytes : chunkBytes;
     }
 
     /**
@@ -216,10 +244,11 @@ abstract sealed class BlockMatrix implements MatrixWeights
 
     /**
      * The length of the per-thread {@code lanes} buffer {@link #dot4} gets: 5 vectors, then scratch for a kernel's
-     * per-block factors: one float per block of 4 rows, or 32 (two rows of a K-quant super-block).
+     * per-block factors of a group of 4 rows (Q4_0: 4 floats per 32 columns; Q4_K: 64 per 256) and a vector's
+     * slack.
      */
     final int lanesLength() {
-        return 5 * L + 4 * blocksPerRow + 32;
+        return 5 * L + cols / 4 + 64;
     }
 
     /**

@@ -26,8 +26,13 @@ final class Q4_KMatrix extends BlockMatrix {
     private static final VectorSpecies<Byte> B = ByteVector.SPECIES_128;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
-    Q4_KMatrix(Tensor t) {
-        super(t, DType.Q4_K);
+    /**
+     * With {@code repack} (and 16-float vectors) the rows are copied into 4-row groups ({@link BlockMatrix#group}):
+     * each super-block's 16 header bytes ({@code d}, {@code dmin}, packed scales and mins), then the quants in
+     * 32-byte chunks of 64 elements, so that the decode loop walks one chunk of 4 rows per step at a fixed stride.
+     */
+    Q4_KMatrix(Tensor t, boolean repack) {
+        super(t, DType.Q4_K, repack && L == 16, 16, 32);
     }
 
     /**
@@ -60,9 +65,79 @@ final class Q4_KMatrix extends BlockMatrix {
             super.dot4(r, x, xOff, out, o, lanes, ahead);
             return;
         }
-        dot2(r, x, xOff, lanes, 0);
-        dot2(r + 2, x, xOff, lanes, 2 * L);
+        if (groupedRows == 0) {
+            dot2(r, x, xOff, lanes, 0);
+            dot2(r + 2, x, xOff, lanes, 2 * L);
+        } else if ((r & 3) == 0 && r + 4 <= groupedRows) {
+            long base = r * rowBytes;
+            int f = 5 * L;
+            for (int i = 0; i < 4 * blocksPerRow; i++) chunkFactors(base + 16L * i, lanes, f + 64 * (i >> 2) + 4 * (i & 3));
+            dot4Grouped(base + 64L * blocksPerRow, x, xOff, lanes, f);
+        } else {
+            super.dot4(r, x, xOff, out, o, lanes, ahead);
+            return;
+        }
         sums4(lanes, out, o);
+    }
+
+    /**
+     * Grouped rows stream in address order, which the hardware prefetchers follow (as grouped Q4_0's do).
+     */
+    @Override
+    boolean streamsGroups() {
+        return groupedRows > 0;
+    }
+
+    /**
+     * The 4 rows of a group: chunk {@code c} (64 elements) of row {@code k} is the 32 bytes at
+     * {@code q + 128c + 32k}; the 4 factors of its two sub-blocks are at {@code lanes[f + 16c + 4k ..]}
+     * ({@link #chunkFactors}). One loop over the row, every address linear in the chunk index: C2 then checks
+     * bounds once, before the loop.
+     */
+    private void dot4Grouped(long q, float[] x, int xOff, float[] lanes, int f) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        for (int c = 0, chunks = 4 * blocksPerRow; c < chunks; c++) {
+            long p = q + 128L * c;
+            int xj = xOff + 64 * c, t = f + 16 * c;
+            FloatVector x0 = FloatVector.fromArray(F, x, xj), x1 = FloatVector.fromArray(F, x, xj + 16);
+            FloatVector x2 = FloatVector.fromArray(F, x, xj + 32), x3 = FloatVector.fromArray(F, x, xj + 48);
+            IntVector lo = K16.mul(lanes[t + 0]).sub(lanes[t + 2]).reinterpretAsInts();
+            IntVector hi = K16.mul(lanes[t + 1]).sub(lanes[t + 3]).reinterpretAsInts();
+            IntVector qa = (IntVector) ByteVector.fromMemorySegment(B, data, p + 0, LE).convertShape(B2I, I16, 0);
+            IntVector qb = (IntVector) ByteVector.fromMemorySegment(B, data, p + 16, LE).convertShape(B2I, I16, 0);
+            a0 = qa.selectFrom(lo).reinterpretAsFloats().fma(x0, a0);
+            a0 = qb.selectFrom(lo).reinterpretAsFloats().fma(x1, a0);
+            a0 = qa.lanewise(ASHR, 4).selectFrom(hi).reinterpretAsFloats().fma(x2, a0);
+            a0 = qb.lanewise(ASHR, 4).selectFrom(hi).reinterpretAsFloats().fma(x3, a0);
+            lo = K16.mul(lanes[t + 4]).sub(lanes[t + 6]).reinterpretAsInts();
+            hi = K16.mul(lanes[t + 5]).sub(lanes[t + 7]).reinterpretAsInts();
+            qa = (IntVector) ByteVector.fromMemorySegment(B, data, p + 32, LE).convertShape(B2I, I16, 0);
+            qb = (IntVector) ByteVector.fromMemorySegment(B, data, p + 48, LE).convertShape(B2I, I16, 0);
+            a1 = qa.selectFrom(lo).reinterpretAsFloats().fma(x0, a1);
+            a1 = qb.selectFrom(lo).reinterpretAsFloats().fma(x1, a1);
+            a1 = qa.lanewise(ASHR, 4).selectFrom(hi).reinterpretAsFloats().fma(x2, a1);
+            a1 = qb.lanewise(ASHR, 4).selectFrom(hi).reinterpretAsFloats().fma(x3, a1);
+            lo = K16.mul(lanes[t + 8]).sub(lanes[t + 10]).reinterpretAsInts();
+            hi = K16.mul(lanes[t + 9]).sub(lanes[t + 11]).reinterpretAsInts();
+            qa = (IntVector) ByteVector.fromMemorySegment(B, data, p + 64, LE).convertShape(B2I, I16, 0);
+            qb = (IntVector) ByteVector.fromMemorySegment(B, data, p + 80, LE).convertShape(B2I, I16, 0);
+            a2 = qa.selectFrom(lo).reinterpretAsFloats().fma(x0, a2);
+            a2 = qb.selectFrom(lo).reinterpretAsFloats().fma(x1, a2);
+            a2 = qa.lanewise(ASHR, 4).selectFrom(hi).reinterpretAsFloats().fma(x2, a2);
+            a2 = qb.lanewise(ASHR, 4).selectFrom(hi).reinterpretAsFloats().fma(x3, a2);
+            lo = K16.mul(lanes[t + 12]).sub(lanes[t + 14]).reinterpretAsInts();
+            hi = K16.mul(lanes[t + 13]).sub(lanes[t + 15]).reinterpretAsInts();
+            qa = (IntVector) ByteVector.fromMemorySegment(B, data, p + 96, LE).convertShape(B2I, I16, 0);
+            qb = (IntVector) ByteVector.fromMemorySegment(B, data, p + 112, LE).convertShape(B2I, I16, 0);
+            a3 = qa.selectFrom(lo).reinterpretAsFloats().fma(x0, a3);
+            a3 = qb.selectFrom(lo).reinterpretAsFloats().fma(x1, a3);
+            a3 = qa.lanewise(ASHR, 4).selectFrom(hi).reinterpretAsFloats().fma(x2, a3);
+            a3 = qb.lanewise(ASHR, 4).selectFrom(hi).reinterpretAsFloats().fma(x3, a3);
+        }
+        a0.intoArray(lanes, 0);
+        a1.intoArray(lanes, L);
+        a2.intoArray(lanes, 2 * L);
+        a3.intoArray(lanes, 3 * L);
     }
 
     /**
@@ -138,23 +213,69 @@ final class Q4_KMatrix extends BlockMatrix {
         ((FloatVector) v.convert(VectorOperators.I2F, 0)).mul(dm).intoArray(f, off);
     }
 
+    /**
+     * {@link #factors}' 16 values in chunk order: lanes {@code 4j .. 4j+3} hold chunk {@code j}'s
+     * {@code d*sc[2j], d*sc[2j+1], dmin*m[2j], dmin*m[2j+1]}, stored at {@code f[off + 16j ..]} (the 4 rows of a
+     * group interleave at 4-float steps).
+     */
+    private static final int[] CHUNK_ORDER = {0, 1, 8, 9, 2, 3, 10, 11, 4, 5, 12, 13, 6, 7, 14, 15};
+    private static final VectorShuffle<Integer> CHUNK_SCALE_SHUFFLE = VectorShuffle.fromArray(I16, permute(SCALE_LANES), 0);
+    private static final VectorShuffle<Integer> CHUNK_HIGH_SHUFFLE = VectorShuffle.fromArray(I16, permute(HIGH_LANES), 0);
+    private static final IntVector CHUNK_SHIFT = permute(SHIFT);
+    private static final IntVector CHUNK_MASK = permute(MASK);
+    private static final IntVector CHUNK_HIGH_MASK = permute(HIGH_MASK);
+    private static final VectorMask<Float> CHUNK_MINS = L == 16 ? VectorMask.fromLong(F, 0xCCCCL) : null;
+    private static final VectorMask<Float>[] CHUNK_LANES = chunkLanes();
+
+    private static int[] permute(int[] lanes) {
+        int[] p = new int[16];
+        for (int i = 0; i < 16; i++) p[i] = lanes[CHUNK_ORDER[i]];
+        return p;
+    }
+
+    private static IntVector permute(IntVector v) {
+        return IntVector.fromArray(I16, permute(v.toArray()), 0);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static VectorMask<Float>[] chunkLanes() {
+        if (L != 16) return null;
+        VectorMask<Float>[] m = new VectorMask[4];
+        for (int j = 0; j < 4; j++) m[j] = VectorMask.fromLong(F, 0xFL << (4 * j));
+        return m;
+    }
+
+    private void chunkFactors(long sb, float[] f, int off) {
+        FloatVector dm = FloatVector.broadcast(F, Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, sb)))
+                .blend(Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, sb + 2)), CHUNK_MINS);
+        IntVector b = ((IntVector) ByteVector.fromMemorySegment(B, data, sb + 4, LE).convertShape(B2I, I16, 0)).and(0xFF);
+        IntVector v = b.rearrange(CHUNK_SCALE_SHUFFLE).lanewise(VectorOperators.LSHR, CHUNK_SHIFT).and(CHUNK_MASK)
+                .or(b.rearrange(CHUNK_HIGH_SHUFFLE).lanewise(VectorOperators.LSHR, 6).lanewise(VectorOperators.LSHL, 4).and(CHUNK_HIGH_MASK));
+        FloatVector w = ((FloatVector) v.convert(VectorOperators.I2F, 0)).mul(dm);
+        w.intoArray(f, off, CHUNK_LANES[0]);
+        w.intoArray(f, off + 12, CHUNK_LANES[1]);
+        w.intoArray(f, off + 24, CHUNK_LANES[2]);
+        w.intoArray(f, off + 36, CHUNK_LANES[3]);
+    }
+
     /** {@code k} for {@code k < 16} (16-lane vectors only). */
     private static final FloatVector K16 = L == 16 ? FloatVector.fromArray(F, new float[] {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}, 0) : null;
 
     @Override
     void decodeRow(long rowOffset, float[] dst, int off) {
-        long src = rowOffset;
-        for (int blk = 0; blk < blocksPerRow; blk++, src += 144, off += 256) {
-            float d = f16(data, src);
-            float dmin = f16(data, src + 2);
+        int r = (int) (rowOffset / rowBytes);
+        long head = scaleAt(r), quants = quantsAt(r), headStep = scaleStep(r), quantStep = quantStep(r), chunkStep = chunkStep(r);
+        for (int blk = 0; blk < blocksPerRow; blk++, head += headStep, quants += quantStep, off += 256) {
+            float d = f16(data, head);
+            float dmin = f16(data, head + 2);
             for (int j = 0; j < 4; j++) {
-                int sm1 = scaleMin(data, src + 4, 2 * j);
-                int sm2 = scaleMin(data, src + 4, 2 * j + 1);
+                int sm1 = scaleMin(data, head + 4, 2 * j);
+                int sm2 = scaleMin(data, head + 4, 2 * j + 1);
                 float a1 = d * (sm1 & 0xFF), b1 = dmin * (sm1 >> 8);
                 float a2 = d * (sm2 & 0xFF), b2 = dmin * (sm2 >> 8);
                 int base = off + 64 * j;
                 for (int h = 0; h < 2; h++) {
-                    ByteVector q = ByteVector.fromMemorySegment(B, data, src + 16 + 32 * j + 16 * h, LE);
+                    ByteVector q = ByteVector.fromMemorySegment(B, data, quants + chunkStep * j + 16 * h, LE);
                     ByteVector lo = q.and((byte) 0x0F);
                     ByteVector hi = q.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F);
                     for (int p = 0; p < PARTS; p++) {

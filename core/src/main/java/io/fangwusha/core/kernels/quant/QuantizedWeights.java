@@ -23,7 +23,7 @@ public final class QuantizedWeights {
         return switch (t.dtype()) {
             case Q8_0 -> new Q8_0Matrix(t, repack);
             case Q4_0 -> new Q4_0Matrix(t, repack);
-            case Q4_K -> new Q4_KMatrix(t);
+            case Q4_K -> new Q4_KMatrix(t, repack);
             case Q6_K -> new Q6_KMatrix(t);
             default -> throw new FangwushaException(t.name() + ": " + t.dtype() + " is not a block-quantised type");
         };
