@@ -71,8 +71,9 @@ final class Q4_KMatrix extends BlockMatrix {
         } else if ((r & 3) == 0 && r + 4 <= groupedRows) {
             long base = r * rowBytes;
             int f = 5 * L;
-            for (int i = 0; i < 4 * blocksPerRow; i++) chunkFactors(base + 16L * i, lanes, f + 64 * (i >> 2) + 4 * (i & 3));
-            dot4Grouped(base + 64L * blocksPerRow, x, xOff, lanes, f);
+            int perRow = 16 * blocksPerRow;
+            for (int i = 0; i < 4 * blocksPerRow; i++) chunkFactors(base + 16L * i, lanes, f + perRow * (i & 3) + 16 * (i >> 2));
+            dot4Grouped(base + 64L * blocksPerRow, x, xOff, lanes, f, perRow);
         } else {
             super.dot4(r, x, xOff, out, o, lanes, ahead);
             return;
@@ -90,18 +91,18 @@ final class Q4_KMatrix extends BlockMatrix {
 
     /**
      * The 4 rows of a group: chunk {@code c} (64 elements) of row {@code k} is the 32 bytes at
-     * {@code q + 128c + 32k}; the 4 factors of its two sub-blocks are at {@code lanes[f + 16c + 4k ..]}
+     * {@code q + 128c + 32k}; the 4 factors of its two sub-blocks are at {@code lanes[f + k·perRow + 4c ..]}
      * ({@link #chunkFactors}). One loop over the row, every address linear in the chunk index: C2 then checks
      * bounds once, before the loop.
      */
-    private void dot4Grouped(long q, float[] x, int xOff, float[] lanes, int f) {
+    private void dot4Grouped(long q, float[] x, int xOff, float[] lanes, int f, int perRow) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         for (int c = 0, chunks = 4 * blocksPerRow; c < chunks; c++) {
             long p = q + 128L * c;
-            int xj = xOff + 64 * c, t = f + 16 * c;
+            int xj = xOff + 64 * c, t = f + 4 * c;
             FloatVector x0 = FloatVector.fromArray(F, x, xj), x1 = FloatVector.fromArray(F, x, xj + 16);
             FloatVector x2 = FloatVector.fromArray(F, x, xj + 32), x3 = FloatVector.fromArray(F, x, xj + 48);
-            IntVector lo = K16.mul(lanes[t + 0]).sub(lanes[t + 2]).reinterpretAsInts();
+            IntVector lo = K16.mul(lanes[t]).sub(lanes[t + 2]).reinterpretAsInts();
             IntVector hi = K16.mul(lanes[t + 1]).sub(lanes[t + 3]).reinterpretAsInts();
             IntVector qa = (IntVector) ByteVector.fromMemorySegment(B, data, p + 0, LE).convertShape(B2I, I16, 0);
             IntVector qb = (IntVector) ByteVector.fromMemorySegment(B, data, p + 16, LE).convertShape(B2I, I16, 0);
@@ -109,24 +110,24 @@ final class Q4_KMatrix extends BlockMatrix {
             a0 = qb.selectFrom(lo).reinterpretAsFloats().fma(x1, a0);
             a0 = qa.lanewise(ASHR, 4).selectFrom(hi).reinterpretAsFloats().fma(x2, a0);
             a0 = qb.lanewise(ASHR, 4).selectFrom(hi).reinterpretAsFloats().fma(x3, a0);
-            lo = K16.mul(lanes[t + 4]).sub(lanes[t + 6]).reinterpretAsInts();
-            hi = K16.mul(lanes[t + 5]).sub(lanes[t + 7]).reinterpretAsInts();
+            lo = K16.mul(lanes[t + perRow]).sub(lanes[t + perRow + 2]).reinterpretAsInts();
+            hi = K16.mul(lanes[t + perRow + 1]).sub(lanes[t + perRow + 3]).reinterpretAsInts();
             qa = (IntVector) ByteVector.fromMemorySegment(B, data, p + 32, LE).convertShape(B2I, I16, 0);
             qb = (IntVector) ByteVector.fromMemorySegment(B, data, p + 48, LE).convertShape(B2I, I16, 0);
             a1 = qa.selectFrom(lo).reinterpretAsFloats().fma(x0, a1);
             a1 = qb.selectFrom(lo).reinterpretAsFloats().fma(x1, a1);
             a1 = qa.lanewise(ASHR, 4).selectFrom(hi).reinterpretAsFloats().fma(x2, a1);
             a1 = qb.lanewise(ASHR, 4).selectFrom(hi).reinterpretAsFloats().fma(x3, a1);
-            lo = K16.mul(lanes[t + 8]).sub(lanes[t + 10]).reinterpretAsInts();
-            hi = K16.mul(lanes[t + 9]).sub(lanes[t + 11]).reinterpretAsInts();
+            lo = K16.mul(lanes[t + 2 * perRow]).sub(lanes[t + 2 * perRow + 2]).reinterpretAsInts();
+            hi = K16.mul(lanes[t + 2 * perRow + 1]).sub(lanes[t + 2 * perRow + 3]).reinterpretAsInts();
             qa = (IntVector) ByteVector.fromMemorySegment(B, data, p + 64, LE).convertShape(B2I, I16, 0);
             qb = (IntVector) ByteVector.fromMemorySegment(B, data, p + 80, LE).convertShape(B2I, I16, 0);
             a2 = qa.selectFrom(lo).reinterpretAsFloats().fma(x0, a2);
             a2 = qb.selectFrom(lo).reinterpretAsFloats().fma(x1, a2);
             a2 = qa.lanewise(ASHR, 4).selectFrom(hi).reinterpretAsFloats().fma(x2, a2);
             a2 = qb.lanewise(ASHR, 4).selectFrom(hi).reinterpretAsFloats().fma(x3, a2);
-            lo = K16.mul(lanes[t + 12]).sub(lanes[t + 14]).reinterpretAsInts();
-            hi = K16.mul(lanes[t + 13]).sub(lanes[t + 15]).reinterpretAsInts();
+            lo = K16.mul(lanes[t + 3 * perRow]).sub(lanes[t + 3 * perRow + 2]).reinterpretAsInts();
+            hi = K16.mul(lanes[t + 3 * perRow + 1]).sub(lanes[t + 3 * perRow + 3]).reinterpretAsInts();
             qa = (IntVector) ByteVector.fromMemorySegment(B, data, p + 96, LE).convertShape(B2I, I16, 0);
             qb = (IntVector) ByteVector.fromMemorySegment(B, data, p + 112, LE).convertShape(B2I, I16, 0);
             a3 = qa.selectFrom(lo).reinterpretAsFloats().fma(x0, a3);
@@ -214,9 +215,9 @@ final class Q4_KMatrix extends BlockMatrix {
     }
 
     /**
-     * {@link #factors}' 16 values in chunk order: lanes {@code 4j .. 4j+3} hold chunk {@code j}'s
-     * {@code d*sc[2j], d*sc[2j+1], dmin*m[2j], dmin*m[2j+1]}, stored at {@code f[off + 16j ..]} (the 4 rows of a
-     * group interleave at 4-float steps).
+     * {@link #factors}' 16 values in chunk order, stored at {@code f[off ..]}: lanes {@code 4j .. 4j+3} hold chunk
+     * {@code j}'s {@code d*sc[2j], d*sc[2j+1], dmin*m[2j], dmin*m[2j+1]}, so that a row's factors run in chunk
+     * order over all its super-blocks.
      */
     private static final int[] CHUNK_ORDER = {0, 1, 8, 9, 2, 3, 10, 11, 4, 5, 12, 13, 6, 7, 14, 15};
     private static final VectorShuffle<Integer> CHUNK_SCALE_SHUFFLE = VectorShuffle.fromArray(I16, permute(SCALE_LANES), 0);
@@ -225,7 +226,6 @@ final class Q4_KMatrix extends BlockMatrix {
     private static final IntVector CHUNK_MASK = permute(MASK);
     private static final IntVector CHUNK_HIGH_MASK = permute(HIGH_MASK);
     private static final VectorMask<Float> CHUNK_MINS = L == 16 ? VectorMask.fromLong(F, 0xCCCCL) : null;
-    private static final VectorMask<Float>[] CHUNK_LANES = chunkLanes();
 
     private static int[] permute(int[] lanes) {
         int[] p = new int[16];
@@ -237,25 +237,13 @@ final class Q4_KMatrix extends BlockMatrix {
         return IntVector.fromArray(I16, permute(v.toArray()), 0);
     }
 
-    @SuppressWarnings("unchecked")
-    private static VectorMask<Float>[] chunkLanes() {
-        if (L != 16) return null;
-        VectorMask<Float>[] m = new VectorMask[4];
-        for (int j = 0; j < 4; j++) m[j] = VectorMask.fromLong(F, 0xFL << (4 * j));
-        return m;
-    }
-
     private void chunkFactors(long sb, float[] f, int off) {
         FloatVector dm = FloatVector.broadcast(F, Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, sb)))
                 .blend(Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, sb + 2)), CHUNK_MINS);
         IntVector b = ((IntVector) ByteVector.fromMemorySegment(B, data, sb + 4, LE).convertShape(B2I, I16, 0)).and(0xFF);
         IntVector v = b.rearrange(CHUNK_SCALE_SHUFFLE).lanewise(VectorOperators.LSHR, CHUNK_SHIFT).and(CHUNK_MASK)
                 .or(b.rearrange(CHUNK_HIGH_SHUFFLE).lanewise(VectorOperators.LSHR, 6).lanewise(VectorOperators.LSHL, 4).and(CHUNK_HIGH_MASK));
-        FloatVector w = ((FloatVector) v.convert(VectorOperators.I2F, 0)).mul(dm);
-        w.intoArray(f, off, CHUNK_LANES[0]);
-        w.intoArray(f, off + 12, CHUNK_LANES[1]);
-        w.intoArray(f, off + 24, CHUNK_LANES[2]);
-        w.intoArray(f, off + 36, CHUNK_LANES[3]);
+        ((FloatVector) v.convert(VectorOperators.I2F, 0)).mul(dm).intoArray(f, off);
     }
 
     /** {@code k} for {@code k < 16} (16-lane vectors only). */
