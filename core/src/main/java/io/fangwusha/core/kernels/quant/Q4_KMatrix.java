@@ -30,6 +30,8 @@ final class Q4_KMatrix extends BlockMatrix {
      * With {@code repack} (and 16-float vectors) the rows are copied into 4-row groups ({@link BlockMatrix#group}):
      * each super-block's 16 header bytes ({@code d}, {@code dmin}, packed scales and mins), then the quants in
      * 32-byte chunks of 64 elements, so that the decode loop walks one chunk of 4 rows per step at a fixed stride.
+     * Unlike grouped Q4_0, the groups are warmed in chunks before they are computed, not streamed on the hardware
+     * prefetchers: 4B Q4_K_M tg 4.72, 5.00 streamed against 6.30, 5.99 warmed (0.6B 33.8, 31.7 / 34.5, 34.3).
      */
     Q4_KMatrix(Tensor t, boolean repack) {
         super(t, DType.Q4_K, repack && L == 16, 16, 32);
@@ -79,14 +81,6 @@ final class Q4_KMatrix extends BlockMatrix {
             return;
         }
         sums4(lanes, out, o);
-    }
-
-    /**
-     * Grouped rows stream in address order, which the hardware prefetchers follow (as grouped Q4_0's do).
-     */
-    @Override
-    boolean streamsGroups() {
-        return groupedRows > 0;
     }
 
     /**
