@@ -20,7 +20,9 @@ import static jdk.incubator.vector.VectorOperators.B2I;
  * ggml Q4_K: super-blocks of 256 elements in 144 bytes: {@code f16 d}, {@code f16 dmin}, 12 bytes of 6-bit
  * sub-block scales and mins (8 of each, packed), 128 bytes of nibbles. The super-block is 4 chunks of 64 elements;
  * chunk {@code j} uses 32 bytes, whose low nibbles are elements {@code 64j+0..31} (sub-block {@code 2j}) and high
- * nibbles elements {@code 64j+32..63} (sub-block {@code 2j+1}). Value = {@code d*sc[s]*q - dmin*m[s]}.
+ * nibbles elements {@code 64j+32..63} (sub-block {@code 2j+1}). Value = {@code d*sc[s]*q - dmin*m[s]}, computed
+ * as {@code fma(q, d*sc[s], -(dmin*m[s]))}: one rounding, what ggml's {@code d1 * q - m1} gives where the C compiler
+ * contracts it, and one instruction for each sub-block's 16 possible values in the decode kernels.
  */
 final class Q4_KMatrix extends BlockMatrix {
     private static final VectorSpecies<Byte> B = ByteVector.SPECIES_128;
@@ -96,32 +98,32 @@ final class Q4_KMatrix extends BlockMatrix {
             int xj = xOff + 64 * c, t = f + 4 * c;
             FloatVector x0 = FloatVector.fromArray(F, x, xj), x1 = FloatVector.fromArray(F, x, xj + 16);
             FloatVector x2 = FloatVector.fromArray(F, x, xj + 32), x3 = FloatVector.fromArray(F, x, xj + 48);
-            IntVector lo = K16.mul(lanes[t]).sub(lanes[t + 2]).reinterpretAsInts();
-            IntVector hi = K16.mul(lanes[t + 1]).sub(lanes[t + 3]).reinterpretAsInts();
+            IntVector lo = K16.fma(lanes[t], lanes[t + 2]).reinterpretAsInts();
+            IntVector hi = K16.fma(lanes[t + 1], lanes[t + 3]).reinterpretAsInts();
             IntVector qa = (IntVector) ByteVector.fromMemorySegment(B, data, p + 0, LE).convertShape(B2I, I16, 0);
             IntVector qb = (IntVector) ByteVector.fromMemorySegment(B, data, p + 16, LE).convertShape(B2I, I16, 0);
             a0 = qa.selectFrom(lo).reinterpretAsFloats().fma(x0, a0);
             a0 = qb.selectFrom(lo).reinterpretAsFloats().fma(x1, a0);
             a0 = qa.lanewise(ASHR, 4).selectFrom(hi).reinterpretAsFloats().fma(x2, a0);
             a0 = qb.lanewise(ASHR, 4).selectFrom(hi).reinterpretAsFloats().fma(x3, a0);
-            lo = K16.mul(lanes[t + perRow]).sub(lanes[t + perRow + 2]).reinterpretAsInts();
-            hi = K16.mul(lanes[t + perRow + 1]).sub(lanes[t + perRow + 3]).reinterpretAsInts();
+            lo = K16.fma(lanes[t + perRow], lanes[t + perRow + 2]).reinterpretAsInts();
+            hi = K16.fma(lanes[t + perRow + 1], lanes[t + perRow + 3]).reinterpretAsInts();
             qa = (IntVector) ByteVector.fromMemorySegment(B, data, p + 32, LE).convertShape(B2I, I16, 0);
             qb = (IntVector) ByteVector.fromMemorySegment(B, data, p + 48, LE).convertShape(B2I, I16, 0);
             a1 = qa.selectFrom(lo).reinterpretAsFloats().fma(x0, a1);
             a1 = qb.selectFrom(lo).reinterpretAsFloats().fma(x1, a1);
             a1 = qa.lanewise(ASHR, 4).selectFrom(hi).reinterpretAsFloats().fma(x2, a1);
             a1 = qb.lanewise(ASHR, 4).selectFrom(hi).reinterpretAsFloats().fma(x3, a1);
-            lo = K16.mul(lanes[t + 2 * perRow]).sub(lanes[t + 2 * perRow + 2]).reinterpretAsInts();
-            hi = K16.mul(lanes[t + 2 * perRow + 1]).sub(lanes[t + 2 * perRow + 3]).reinterpretAsInts();
+            lo = K16.fma(lanes[t + 2 * perRow], lanes[t + 2 * perRow + 2]).reinterpretAsInts();
+            hi = K16.fma(lanes[t + 2 * perRow + 1], lanes[t + 2 * perRow + 3]).reinterpretAsInts();
             qa = (IntVector) ByteVector.fromMemorySegment(B, data, p + 64, LE).convertShape(B2I, I16, 0);
             qb = (IntVector) ByteVector.fromMemorySegment(B, data, p + 80, LE).convertShape(B2I, I16, 0);
             a2 = qa.selectFrom(lo).reinterpretAsFloats().fma(x0, a2);
             a2 = qb.selectFrom(lo).reinterpretAsFloats().fma(x1, a2);
             a2 = qa.lanewise(ASHR, 4).selectFrom(hi).reinterpretAsFloats().fma(x2, a2);
             a2 = qb.lanewise(ASHR, 4).selectFrom(hi).reinterpretAsFloats().fma(x3, a2);
-            lo = K16.mul(lanes[t + 3 * perRow]).sub(lanes[t + 3 * perRow + 2]).reinterpretAsInts();
-            hi = K16.mul(lanes[t + 3 * perRow + 1]).sub(lanes[t + 3 * perRow + 3]).reinterpretAsInts();
+            lo = K16.fma(lanes[t + 3 * perRow], lanes[t + 3 * perRow + 2]).reinterpretAsInts();
+            hi = K16.fma(lanes[t + 3 * perRow + 1], lanes[t + 3 * perRow + 3]).reinterpretAsInts();
             qa = (IntVector) ByteVector.fromMemorySegment(B, data, p + 96, LE).convertShape(B2I, I16, 0);
             qb = (IntVector) ByteVector.fromMemorySegment(B, data, p + 112, LE).convertShape(B2I, I16, 0);
             a3 = qa.selectFrom(lo).reinterpretAsFloats().fma(x0, a3);
@@ -138,7 +140,7 @@ final class Q4_KMatrix extends BlockMatrix {
     /**
      * Two rows decoded in registers, their accumulators left at {@code lanes[at ..]}. Per super-block, each row's
      * 8 scales and 8 mins are unpacked 16 at a time ({@link #factors}); a sub-block's 16 possible values
-     * {@code d*sc*k - dmin*m} ({@code k < 16}) form one vector, computed with {@link #decodeRow}'s two roundings,
+     * {@code d*sc*k - dmin*m} ({@code k < 16}) form one vector, computed with {@link #decodeRow}'s fused multiply-add,
      * and the nibbles index it with one lane permute (indices wrap modulo 16, so the high nibble needs only a
      * shift). Column order and values are {@link #decodeRow}'s, so results equal the batched path's bit for bit.
      * Two rows per call, everything written out: with the nibble loads in a helper, C2 did not inline it ("callee
@@ -158,16 +160,16 @@ final class Q4_KMatrix extends BlockMatrix {
                 long q = 16 + 32 * j;
                 FloatVector x0 = FloatVector.fromArray(F, x, xj), x1 = FloatVector.fromArray(F, x, xj + 16);
                 FloatVector x2 = FloatVector.fromArray(F, x, xj + 32), x3 = FloatVector.fromArray(F, x, xj + 48);
-                IntVector lo = K16.mul(lanes[c]).sub(lanes[c + 8]).reinterpretAsInts();
-                IntVector hi = K16.mul(lanes[c + 1]).sub(lanes[c + 9]).reinterpretAsInts();
+                IntVector lo = K16.fma(lanes[c], lanes[c + 8]).reinterpretAsInts();
+                IntVector hi = K16.fma(lanes[c + 1], lanes[c + 9]).reinterpretAsInts();
                 IntVector qa = (IntVector) ByteVector.fromMemorySegment(B, data, s0 + q, LE).convertShape(B2I, I16, 0);
                 IntVector qb = (IntVector) ByteVector.fromMemorySegment(B, data, s0 + q + 16, LE).convertShape(B2I, I16, 0);
                 a0 = qa.selectFrom(lo).reinterpretAsFloats().fma(x0, a0);
                 a0 = qb.selectFrom(lo).reinterpretAsFloats().fma(x1, a0);
                 a0 = qa.lanewise(ASHR, 4).selectFrom(hi).reinterpretAsFloats().fma(x2, a0);
                 a0 = qb.lanewise(ASHR, 4).selectFrom(hi).reinterpretAsFloats().fma(x3, a0);
-                lo = K16.mul(lanes[c + 16]).sub(lanes[c + 24]).reinterpretAsInts();
-                hi = K16.mul(lanes[c + 17]).sub(lanes[c + 25]).reinterpretAsInts();
+                lo = K16.fma(lanes[c + 16], lanes[c + 24]).reinterpretAsInts();
+                hi = K16.fma(lanes[c + 17], lanes[c + 25]).reinterpretAsInts();
                 qa = (IntVector) ByteVector.fromMemorySegment(B, data, s1 + q, LE).convertShape(B2I, I16, 0);
                 qb = (IntVector) ByteVector.fromMemorySegment(B, data, s1 + q + 16, LE).convertShape(B2I, I16, 0);
                 a1 = qa.selectFrom(lo).reinterpretAsFloats().fma(x0, a1);
@@ -195,13 +197,13 @@ final class Q4_KMatrix extends BlockMatrix {
     private static final VectorMask<Float> MINS = L == 16 ? VectorMask.fromLong(F, 0xFF00L) : null;
 
     /**
-     * {@code f[off + s] = d * sc[s]}, {@code f[off + 8 + s] = dmin * m[s]} for the 8 sub-blocks of the super-block
+     * {@code f[off + s] = d * sc[s]}, {@code f[off + 8 + s] = -dmin * m[s]} for the 8 sub-blocks of the super-block
      * at {@code sb}, as {@link #decodeRow} computes them (16-lane vectors only): the 12 scale bytes (and the first
      * 4 quant bytes, unused) as 16 ints, rearranged and masked as {@link #scaleMin} reads them.
      */
     private void factors(long sb, float[] f, int off) {
         FloatVector dm = FloatVector.broadcast(F, Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, sb)))
-                .blend(Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, sb + 2)), MINS);
+                .blend(-Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, sb + 2)), MINS);
         IntVector b = ((IntVector) ByteVector.fromMemorySegment(B, data, sb + 4, LE).convertShape(B2I, I16, 0)).and(0xFF);
         IntVector v = b.rearrange(SCALE_SHUFFLE).lanewise(VectorOperators.LSHR, SHIFT).and(MASK)
                 .or(b.rearrange(HIGH_SHUFFLE).lanewise(VectorOperators.LSHR, 6).lanewise(VectorOperators.LSHL, 4).and(HIGH_MASK));
@@ -210,7 +212,7 @@ final class Q4_KMatrix extends BlockMatrix {
 
     /**
      * {@link #factors}' 16 values in chunk order, stored at {@code f[off ..]}: lanes {@code 4j .. 4j+3} hold chunk
-     * {@code j}'s {@code d*sc[2j], d*sc[2j+1], dmin*m[2j], dmin*m[2j+1]}, so that a row's factors run in chunk
+     * {@code j}'s {@code d*sc[2j], d*sc[2j+1], -dmin*m[2j], -dmin*m[2j+1]}, so that a row's factors run in chunk
      * order over all its super-blocks.
      */
     private static final int[] CHUNK_ORDER = {0, 1, 8, 9, 2, 3, 10, 11, 4, 5, 12, 13, 6, 7, 14, 15};
@@ -233,7 +235,7 @@ final class Q4_KMatrix extends BlockMatrix {
 
     private void chunkFactors(long sb, float[] f, int off) {
         FloatVector dm = FloatVector.broadcast(F, Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, sb)))
-                .blend(Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, sb + 2)), CHUNK_MINS);
+                .blend(-Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, sb + 2)), CHUNK_MINS);
         IntVector b = ((IntVector) ByteVector.fromMemorySegment(B, data, sb + 4, LE).convertShape(B2I, I16, 0)).and(0xFF);
         IntVector v = b.rearrange(CHUNK_SCALE_SHUFFLE).lanewise(VectorOperators.LSHR, CHUNK_SHIFT).and(CHUNK_MASK)
                 .or(b.rearrange(CHUNK_HIGH_SHUFFLE).lanewise(VectorOperators.LSHR, 6).lanewise(VectorOperators.LSHL, 4).and(CHUNK_HIGH_MASK));
@@ -253,17 +255,17 @@ final class Q4_KMatrix extends BlockMatrix {
             for (int j = 0; j < 4; j++) {
                 int sm1 = scaleMin(data, head + 4, 2 * j);
                 int sm2 = scaleMin(data, head + 4, 2 * j + 1);
-                float a1 = d * (sm1 & 0xFF), b1 = dmin * (sm1 >> 8);
-                float a2 = d * (sm2 & 0xFF), b2 = dmin * (sm2 >> 8);
+                float a1 = d * (sm1 & 0xFF), b1 = -dmin * (sm1 >> 8);
+                float a2 = d * (sm2 & 0xFF), b2 = -dmin * (sm2 >> 8);
                 int base = off + 64 * j;
                 for (int h = 0; h < 2; h++) {
                     ByteVector q = ByteVector.fromMemorySegment(B, data, quants + chunkStep * j + 16 * h, LE);
                     ByteVector lo = q.and((byte) 0x0F);
                     ByteVector hi = q.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F);
                     for (int p = 0; p < PARTS; p++) {
-                        ((FloatVector) lo.convertShape(VectorOperators.B2F, F, p)).mul(a1).sub(b1)
+                        ((FloatVector) lo.convertShape(VectorOperators.B2F, F, p)).fma(a1, b1)
                                 .intoArray(dst, base + 16 * h + p * L);
-                        ((FloatVector) hi.convertShape(VectorOperators.B2F, F, p)).mul(a2).sub(b2)
+                        ((FloatVector) hi.convertShape(VectorOperators.B2F, F, p)).fma(a2, b2)
                                 .intoArray(dst, base + 32 + 16 * h + p * L);
                     }
                 }
