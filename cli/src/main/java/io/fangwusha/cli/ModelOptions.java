@@ -22,7 +22,7 @@ final class ModelOptions {
             description = "KV cache element type: f32 (exact, default), f16 or bf16 (half the memory).")
     String kvType;
 
-    @Option(names = "--no-repack", description = "Keep Q4_0/Q8_0 weights in the file's layout instead of copying them "
+    @Option(names = "--no-repack", description = "Keep Q4_0/Q4_K/Q8_0 weights in the file's layout instead of copying them "
             + "into the decode kernels' 4-row groups on load: faster loading and no extra memory while loading, slower decode.")
     boolean noRepack;
 

@@ -15,8 +15,8 @@ public final class QuantizedWeights {
 
     /**
      * The kernel for a Q8_0, Q4_0, Q4_K or Q6_K tensor of shape {@code [rows, cols]} (or {@code [n]}, one row). It
-     * reads {@code t.data()} in place, except that with {@code repack} (and 16-float vectors) Q4_0 matrices and
-     * Q8_0 matrices with rows over 2 KB are copied into 4-row groups. Other dtypes are not quantised: the float
+     * reads {@code t.data()} in place, except that with {@code repack} (and 16-float vectors) Q4_0 and Q4_K
+     * matrices and Q8_0 matrices with rows over 2 KB are copied into 4-row groups. Other dtypes are not quantised: the float
      * kernels handle them.
      */
     public static MatrixWeights of(Tensor t, boolean repack) {
