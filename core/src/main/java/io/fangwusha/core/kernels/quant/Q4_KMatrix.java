@@ -76,7 +76,7 @@ final class Q4_KMatrix extends BlockMatrix {
             long base = r * rowBytes;
             int f = 5 * L;
             int perRow = 16 * blocksPerRow;
-            for (int i = 0; i < 4 * blocksPerRow; i++) chunkFactors(base + 16L * i, lanes, f + perRow * (i & 3) + 16 * (i >> 2));
+            for (int i = 0; i < 4 * blocksPerRow; i++) factors(base + 16L * i, lanes, f + perRow * (i & 3) + 16 * (i >> 2));
             dot4Grouped(base + 64L * blocksPerRow, x, xOff, lanes, f, perRow);
         } else {
             super.dot4(r, x, xOff, out, o, lanes, ahead);
@@ -88,7 +88,7 @@ final class Q4_KMatrix extends BlockMatrix {
     /**
      * The 4 rows of a group: chunk {@code c} (64 elements) of row {@code k} is the 32 bytes at
      * {@code q + 128c + 32k}; the 4 factors of its two sub-blocks are at {@code lanes[f + k·perRow + 4c ..]}
-     * ({@link #chunkFactors}). One loop over the row, every address linear in the chunk index: C2 then checks
+     * ({@link #factors}). One loop over the row, every address linear in the chunk index: C2 then checks
      * bounds once, before the loop.
      */
     private void dot4Grouped(long q, float[] x, int xOff, float[] lanes, int f, int perRow) {
@@ -138,14 +138,15 @@ final class Q4_KMatrix extends BlockMatrix {
     }
 
     /**
-     * Two rows decoded in registers, their accumulators left at {@code lanes[at ..]}. Per super-block, each row's
+     * The file's layout ({@code --no-repack}): two rows decoded in registers, their accumulators left at
+     * {@code lanes[at ..]}. Per super-block, each row's
      * 8 scales and 8 mins are unpacked 16 at a time ({@link #factors}); a sub-block's 16 possible values
      * {@code d*sc*k - dmin*m} ({@code k < 16}) form one vector, computed with {@link #decodeRow}'s fused multiply-add,
      * and the nibbles index it with one lane permute (indices wrap modulo 16, so the high nibble needs only a
      * shift). Column order and values are {@link #decodeRow}'s, so results equal the batched path's bit for bit.
      * Two rows per call, everything written out: with the nibble loads in a helper, C2 did not inline it ("callee
      * uses too much stack") and boxed every vector (9.4 GFLOP/s, 1024x2560 in cache, one core); with four rows in
-     * one method it reached its inlining node limit ({@code NodeCountInliningCutoff}) and did the same.
+     * this loop nest it reached its inlining node limit ({@code NodeCountInliningCutoff}) and did the same.
      */
     private void dot2(int r, float[] x, int xOff, float[] lanes, int at) {
         long r0 = r * rowBytes, r1 = r0 + rowBytes;
@@ -156,20 +157,20 @@ final class Q4_KMatrix extends BlockMatrix {
             factors(s0, lanes, f);
             factors(s1, lanes, f + 16);
             for (int j = 0; j < 4; j++) {
-                int xj = xOff + 256 * sb + 64 * j, c = f + 2 * j;
+                int xj = xOff + 256 * sb + 64 * j, c = f + 4 * j;
                 long q = 16 + 32 * j;
                 FloatVector x0 = FloatVector.fromArray(F, x, xj), x1 = FloatVector.fromArray(F, x, xj + 16);
                 FloatVector x2 = FloatVector.fromArray(F, x, xj + 32), x3 = FloatVector.fromArray(F, x, xj + 48);
-                IntVector lo = K16.fma(lanes[c], lanes[c + 8]).reinterpretAsInts();
-                IntVector hi = K16.fma(lanes[c + 1], lanes[c + 9]).reinterpretAsInts();
+                IntVector lo = K16.fma(lanes[c], lanes[c + 2]).reinterpretAsInts();
+                IntVector hi = K16.fma(lanes[c + 1], lanes[c + 3]).reinterpretAsInts();
                 IntVector qa = (IntVector) ByteVector.fromMemorySegment(B, data, s0 + q, LE).convertShape(B2I, I16, 0);
                 IntVector qb = (IntVector) ByteVector.fromMemorySegment(B, data, s0 + q + 16, LE).convertShape(B2I, I16, 0);
                 a0 = qa.selectFrom(lo).reinterpretAsFloats().fma(x0, a0);
                 a0 = qb.selectFrom(lo).reinterpretAsFloats().fma(x1, a0);
                 a0 = qa.lanewise(ASHR, 4).selectFrom(hi).reinterpretAsFloats().fma(x2, a0);
                 a0 = qb.lanewise(ASHR, 4).selectFrom(hi).reinterpretAsFloats().fma(x3, a0);
-                lo = K16.fma(lanes[c + 16], lanes[c + 24]).reinterpretAsInts();
-                hi = K16.fma(lanes[c + 17], lanes[c + 25]).reinterpretAsInts();
+                lo = K16.fma(lanes[c + 16], lanes[c + 18]).reinterpretAsInts();
+                hi = K16.fma(lanes[c + 17], lanes[c + 19]).reinterpretAsInts();
                 qa = (IntVector) ByteVector.fromMemorySegment(B, data, s1 + q, LE).convertShape(B2I, I16, 0);
                 qb = (IntVector) ByteVector.fromMemorySegment(B, data, s1 + q + 16, LE).convertShape(B2I, I16, 0);
                 a1 = qa.selectFrom(lo).reinterpretAsFloats().fma(x0, a1);
@@ -183,23 +184,25 @@ final class Q4_KMatrix extends BlockMatrix {
     }
 
     /**
-     * Lanes 0-7: sub-block {@code s}'s scale, 8-15: its min, from the 12 scale bytes {@code b} as
-     * {@link #scaleMin} reads them: {@code (b[A] >> SHIFT & MASK) | (b[H] >> 6 << 4 & HIGH_MASK)}.
+     * A super-block's 8 scales and 8 mins in chunk order: lanes {@code 4j .. 4j+3} are chunk {@code j}'s
+     * {@code sc[2j], sc[2j+1], m[2j], m[2j+1]}, from the 12 scale bytes {@code b} as {@link #scaleMin} reads them:
+     * {@code (b[A] >> SHIFT & MASK) | (b[H] >> 6 << 4 & HIGH_MASK)}.
      */
-    private static final int[] SCALE_LANES = {0, 1, 2, 3, 8, 9, 10, 11, 4, 5, 6, 7, 8, 9, 10, 11};
-    private static final int[] HIGH_LANES = {0, 0, 0, 0, 0, 1, 2, 3, 0, 0, 0, 0, 4, 5, 6, 7};
+    private static final int[] SCALE_LANES = {0, 1, 4, 5, 2, 3, 6, 7, 8, 9, 8, 9, 10, 11, 10, 11};
+    private static final int[] HIGH_LANES = {0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 4, 5, 2, 3, 6, 7};
     private static final VectorSpecies<Integer> I16 = IntVector.SPECIES_512;
     private static final VectorShuffle<Integer> SCALE_SHUFFLE = VectorShuffle.fromArray(I16, SCALE_LANES, 0);
     private static final VectorShuffle<Integer> HIGH_SHUFFLE = VectorShuffle.fromArray(I16, HIGH_LANES, 0);
-    private static final IntVector SHIFT = IntVector.fromArray(I16, new int[] {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 4, 4, 4}, 0);
-    private static final IntVector MASK = IntVector.fromArray(I16, new int[] {63, 63, 63, 63, 15, 15, 15, 15, 63, 63, 63, 63, 15, 15, 15, 15}, 0);
-    private static final IntVector HIGH_MASK = IntVector.fromArray(I16, new int[] {0, 0, 0, 0, 48, 48, 48, 48, 0, 0, 0, 0, 48, 48, 48, 48}, 0);
-    private static final VectorMask<Float> MINS = L == 16 ? VectorMask.fromLong(F, 0xFF00L) : null;
+    private static final IntVector SHIFT = IntVector.fromArray(I16, new int[] {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 4, 0, 0, 4, 4}, 0);
+    private static final IntVector MASK = IntVector.fromArray(I16, new int[] {63, 63, 63, 63, 63, 63, 63, 63, 15, 15, 15, 15, 15, 15, 15, 15}, 0);
+    private static final IntVector HIGH_MASK = IntVector.fromArray(I16, new int[] {0, 0, 0, 0, 0, 0, 0, 0, 48, 48, 48, 48, 48, 48, 48, 48}, 0);
+    private static final VectorMask<Float> MINS = L == 16 ? VectorMask.fromLong(F, 0xCCCCL) : null;
 
     /**
-     * {@code f[off + s] = d * sc[s]}, {@code f[off + 8 + s] = -dmin * m[s]} for the 8 sub-blocks of the super-block
-     * at {@code sb}, as {@link #decodeRow} computes them (16-lane vectors only): the 12 scale bytes (and the first
-     * 4 quant bytes, unused) as 16 ints, rearranged and masked as {@link #scaleMin} reads them.
+     * {@code f[off + 4j ..]} = chunk {@code j}'s {@code d*sc[2j], d*sc[2j+1], -dmin*m[2j], -dmin*m[2j+1]} for the
+     * super-block whose header ({@code d}, {@code dmin}, 12 scale bytes) is at {@code sb}, as {@link #decodeRow}
+     * computes them (16-lane vectors only): the 12 scale bytes (and 4 bytes after them, unused) as 16 ints,
+     * rearranged and masked as {@link #scaleMin} reads them. A row's factors thus run in chunk order.
      */
     private void factors(long sb, float[] f, int off) {
         FloatVector dm = FloatVector.broadcast(F, Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, sb)))
@@ -207,38 +210,6 @@ final class Q4_KMatrix extends BlockMatrix {
         IntVector b = ((IntVector) ByteVector.fromMemorySegment(B, data, sb + 4, LE).convertShape(B2I, I16, 0)).and(0xFF);
         IntVector v = b.rearrange(SCALE_SHUFFLE).lanewise(VectorOperators.LSHR, SHIFT).and(MASK)
                 .or(b.rearrange(HIGH_SHUFFLE).lanewise(VectorOperators.LSHR, 6).lanewise(VectorOperators.LSHL, 4).and(HIGH_MASK));
-        ((FloatVector) v.convert(VectorOperators.I2F, 0)).mul(dm).intoArray(f, off);
-    }
-
-    /**
-     * {@link #factors}' 16 values in chunk order, stored at {@code f[off ..]}: lanes {@code 4j .. 4j+3} hold chunk
-     * {@code j}'s {@code d*sc[2j], d*sc[2j+1], -dmin*m[2j], -dmin*m[2j+1]}, so that a row's factors run in chunk
-     * order over all its super-blocks.
-     */
-    private static final int[] CHUNK_ORDER = {0, 1, 8, 9, 2, 3, 10, 11, 4, 5, 12, 13, 6, 7, 14, 15};
-    private static final VectorShuffle<Integer> CHUNK_SCALE_SHUFFLE = VectorShuffle.fromArray(I16, permute(SCALE_LANES), 0);
-    private static final VectorShuffle<Integer> CHUNK_HIGH_SHUFFLE = VectorShuffle.fromArray(I16, permute(HIGH_LANES), 0);
-    private static final IntVector CHUNK_SHIFT = permute(SHIFT);
-    private static final IntVector CHUNK_MASK = permute(MASK);
-    private static final IntVector CHUNK_HIGH_MASK = permute(HIGH_MASK);
-    private static final VectorMask<Float> CHUNK_MINS = L == 16 ? VectorMask.fromLong(F, 0xCCCCL) : null;
-
-    private static int[] permute(int[] lanes) {
-        int[] p = new int[16];
-        for (int i = 0; i < 16; i++) p[i] = lanes[CHUNK_ORDER[i]];
-        return p;
-    }
-
-    private static IntVector permute(IntVector v) {
-        return IntVector.fromArray(I16, permute(v.toArray()), 0);
-    }
-
-    private void chunkFactors(long sb, float[] f, int off) {
-        FloatVector dm = FloatVector.broadcast(F, Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, sb)))
-                .blend(-Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, sb + 2)), CHUNK_MINS);
-        IntVector b = ((IntVector) ByteVector.fromMemorySegment(B, data, sb + 4, LE).convertShape(B2I, I16, 0)).and(0xFF);
-        IntVector v = b.rearrange(CHUNK_SCALE_SHUFFLE).lanewise(VectorOperators.LSHR, CHUNK_SHIFT).and(CHUNK_MASK)
-                .or(b.rearrange(CHUNK_HIGH_SHUFFLE).lanewise(VectorOperators.LSHR, 6).lanewise(VectorOperators.LSHL, 4).and(CHUNK_HIGH_MASK));
         ((FloatVector) v.convert(VectorOperators.I2F, 0)).mul(dm).intoArray(f, off);
     }
 
