@@ -115,7 +115,8 @@ abstract sealed class BlockMatrix implements MatrixWeights
      * its AVX kernels: group {@code g} occupies the same {@code 4·rowBytes} bytes as rows {@code 4g..4g+3} do in
      * the file, first the 4 rows' headers of every block ({@code 4·headBytes·blocksPerRow} bytes, block by block,
      * row by row), then their quants (chunk by chunk, row by row). A decode kernel then reads one sequential
-     * stream, widens a group's scales 16 at a time ({@link #widenScales}) and addresses everything from one base. Rows after the last whole group keep the file's layout. The pages of a file
+     * stream, widens a group's scales 16 at a time ({@link #widenScales}; Q4_K unpacks its own) and addresses
+     * everything from one base. Rows after the last whole group keep the file's layout. The pages of a file
      * mapping are released as the copy proceeds ({@link NativeMemory#release}), so the resident size does not
      * double. The copy costs fresh memory: on the VM we measure on, first-touching 2.3 GB of it took 1-10 s (a C
      * loop is as slow). So the memory is not zeroed first (the copy writes every byte) and chunks of groups are
@@ -150,6 +151,7 @@ abstract sealed class BlockMatrix implements MatrixWeights
                 long from = base + k * rowBytes;
                 for (int b = 0; b < blocksPerRow; b++, from += blockBytes) {
                     long head = base + (long) headBytes * (4 * b + k);
+                    // Headers are 2 bytes (an f16 scale) or a multiple of 8 (Q4_K's 16).
                     if (headBytes == 2) dst.set(SHORT, head, src.get(SHORT, from));
                     else for (int j = 0; j < headBytes; j += 8) dst.set(LONG, head + j, src.get(LONG, from + j));
                     for (int c = 0; c < chunks; c++) {

@@ -100,7 +100,7 @@ final class Q4_KMatrix extends BlockMatrix {
             FloatVector x2 = FloatVector.fromArray(F, x, xj + 32), x3 = FloatVector.fromArray(F, x, xj + 48);
             IntVector lo = K16.fma(lanes[t], lanes[t + 2]).reinterpretAsInts();
             IntVector hi = K16.fma(lanes[t + 1], lanes[t + 3]).reinterpretAsInts();
-            IntVector qa = (IntVector) ByteVector.fromMemorySegment(B, data, p + 0, LE).convertShape(B2I, I16, 0);
+            IntVector qa = (IntVector) ByteVector.fromMemorySegment(B, data, p, LE).convertShape(B2I, I16, 0);
             IntVector qb = (IntVector) ByteVector.fromMemorySegment(B, data, p + 16, LE).convertShape(B2I, I16, 0);
             a0 = qa.selectFrom(lo).reinterpretAsFloats().fma(x0, a0);
             a0 = qb.selectFrom(lo).reinterpretAsFloats().fma(x1, a0);
@@ -139,11 +139,10 @@ final class Q4_KMatrix extends BlockMatrix {
 
     /**
      * The file's layout ({@code --no-repack}): two rows decoded in registers, their accumulators left at
-     * {@code lanes[at ..]}. Per super-block, each row's
-     * 8 scales and 8 mins are unpacked 16 at a time ({@link #factors}); a sub-block's 16 possible values
-     * {@code d*sc*k - dmin*m} ({@code k < 16}) form one vector, computed with {@link #decodeRow}'s fused multiply-add,
-     * and the nibbles index it with one lane permute (indices wrap modulo 16, so the high nibble needs only a
-     * shift). Column order and values are {@link #decodeRow}'s, so results equal the batched path's bit for bit.
+     * {@code lanes[at ..]}. Per super-block, each row's 8 scales and 8 mins are unpacked 16 at a time
+     * ({@link #factors}); a sub-block's 16 possible values {@code d*sc*k - dmin*m} ({@code k < 16}) form one vector,
+     * computed with {@link #decodeRow}'s fused multiply-add, and the nibbles index it with one lane permute
+     * (indices wrap modulo 16, so the high nibble needs only a shift). Column order and values are {@link #decodeRow}'s, so results equal the batched path's bit for bit.
      * Two rows per call, everything written out: with the nibble loads in a helper, C2 did not inline it ("callee
      * uses too much stack") and boxed every vector (9.4 GFLOP/s, 1024x2560 in cache, one core); with four rows in
      * this loop nest it reached its inlining node limit ({@code NodeCountInliningCutoff}) and did the same.
