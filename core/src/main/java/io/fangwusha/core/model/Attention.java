@@ -85,36 +85,157 @@ final class Attention {
         }
     }
 
+    /** Whether {@link #block} serves this cache and head shape: float32, heads of 8 vectors, heads in pairs. */
+    static boolean blockable(KvCache cache, int headDim, int count) {
+        return VectorMath.SIXTEEN_LANES && cache.type() == KvCacheType.F32 && headDim == 8 * L && count % 2 == 0;
+    }
+
+    /** Positions per key (and value) block: 64 rows of 8 vectors, 32 KB, stay in L1 while every query uses them. */
+    static final int KV_BLOCK = 64;
+
+    /**
+     * Causal attention of {@code tokens} consecutive tokens of one sequence, at positions {@code p0, p0+1, ..}
+     * (token {@code b}'s query heads at {@code q[qOff + b·qStride ..]}, its output likewise in {@code out}), for
+     * the {@code count} query heads from {@code firstHead}, all of one KV head ({@link #blockable} caches only).
+     * The keys and values are read in blocks of {@link #KV_BLOCK} positions that every query of the tokens uses
+     * while they are in L1, and each pair of heads keeps its queries in registers: at pp1024 one query and key
+     * at a time, from L2, held ~28% of a 0.6B prefill. Every (query, key) dot product, softmax and sum over the
+     * values is {@link #heads}' arithmetic in its order (value sums are parked in {@code out} between blocks,
+     * unchanged), so the results are the same bits as one {@link #heads} call per token.
+     *
+     * @param scores scratch of at least {@code tokens · count · (p0 + tokens)} floats
+     */
+    static void block(float[] q, int qOff, int qStride, int tokens, int firstHead, int count, KvCache cache, int layer,
+                      int p0, int group, int headDim, float scale, float[] scores, float[] lanes, float[] out, int oOff) {
+        int kvHead = firstHead / group;
+        if ((firstHead + count - 1) / group != kvHead) throw new IllegalArgumentException("heads span two KV heads");
+        if (!blockable(cache, headDim, count)) throw new IllegalArgumentException("not a float32 cache of 8-vector heads in pairs");
+        int nMax = p0 + tokens, kv = cache.at(kvHead, 0);
+        float[] keys = cache.keys[layer], values = cache.values[layer];
+        for (int t0 = 0; t0 < nMax; t0 += KV_BLOCK) {
+            int t1 = Math.min(nMax, t0 + KV_BLOCK);
+            for (int b = Math.max(0, t0 - p0); b < tokens; b++) {
+                int end = Math.min(t1, p0 + b + 1);
+                for (int j = 0; j < count; j += 2) {
+                    int qa = qOff + b * qStride + (firstHead + j) * headDim;
+                    pairScores(q, qa, qa + headDim, keys, kv, t0, end, scale, lanes, scores, (b * count + j) * nMax, nMax);
+                }
+            }
+        }
+        for (int b = 0; b < tokens; b++) {
+            for (int j = 0; j < count; j++) softmax(scores, (b * count + j) * nMax, p0 + b + 1);
+        }
+        for (int t0 = 0; t0 < nMax; t0 += KV_BLOCK) {
+            int t1 = Math.min(nMax, t0 + KV_BLOCK);
+            for (int b = Math.max(0, t0 - p0); b < tokens; b++) {
+                int end = Math.min(t1, p0 + b + 1);
+                for (int j = 0; j < count; j++) {
+                    weightedValuesPart(scores, (b * count + j) * nMax, values, kv, t0, end, out, oOff + b * qStride + (firstHead + j) * headDim);
+                }
+            }
+        }
+    }
+
+    /**
+     * {@code scores[sA + t]} and {@code scores[sA + stride + t]} for keys {@code t0 <= t < end}: the scaled dot
+     * products of two queries (8 vectors each, in registers) with each key, as {@link VectorMath#dotLanes} forms
+     * them (4 accumulators, chunk {@code c} into accumulator {@code c mod 4}, summed {@code (0+1)+(2+3)}), 8 keys'
+     * 16 lane vectors reduced at once like {@link #heads}.
+     */
+    private static void pairScores(float[] q, int qa, int qb, float[] keys, int kv, int t0, int end, float scale,
+                                   float[] lanes, float[] scores, int sA, int stride) {
+        FloatVector a0 = FloatVector.fromArray(F, q, qa), a1 = FloatVector.fromArray(F, q, qa + L);
+        FloatVector a2 = FloatVector.fromArray(F, q, qa + 2 * L), a3 = FloatVector.fromArray(F, q, qa + 3 * L);
+        FloatVector a4 = FloatVector.fromArray(F, q, qa + 4 * L), a5 = FloatVector.fromArray(F, q, qa + 5 * L);
+        FloatVector a6 = FloatVector.fromArray(F, q, qa + 6 * L), a7 = FloatVector.fromArray(F, q, qa + 7 * L);
+        FloatVector b0 = FloatVector.fromArray(F, q, qb), b1 = FloatVector.fromArray(F, q, qb + L);
+        FloatVector b2 = FloatVector.fromArray(F, q, qb + 2 * L), b3 = FloatVector.fromArray(F, q, qb + 3 * L);
+        FloatVector b4 = FloatVector.fromArray(F, q, qb + 4 * L), b5 = FloatVector.fromArray(F, q, qb + 5 * L);
+        FloatVector b6 = FloatVector.fromArray(F, q, qb + 6 * L), b7 = FloatVector.fromArray(F, q, qb + 7 * L);
+        FloatVector z = FloatVector.zero(F);
+        for (int t = t0; t < end; t += 8) {
+            int m = Math.min(8, end - t);
+            for (int u = 0; u < m; u++) {
+                int k = kv + (t + u) * 8 * L;
+                FloatVector x = FloatVector.fromArray(F, keys, k);
+                FloatVector pa0 = a0.fma(x, z), pb0 = b0.fma(x, z);
+                x = FloatVector.fromArray(F, keys, k + L);
+                FloatVector pa1 = a1.fma(x, z), pb1 = b1.fma(x, z);
+                x = FloatVector.fromArray(F, keys, k + 2 * L);
+                FloatVector pa2 = a2.fma(x, z), pb2 = b2.fma(x, z);
+                x = FloatVector.fromArray(F, keys, k + 3 * L);
+                FloatVector pa3 = a3.fma(x, z), pb3 = b3.fma(x, z);
+                x = FloatVector.fromArray(F, keys, k + 4 * L);
+                pa0 = a4.fma(x, pa0);
+                pb0 = b4.fma(x, pb0);
+                x = FloatVector.fromArray(F, keys, k + 5 * L);
+                pa1 = a5.fma(x, pa1);
+                pb1 = b5.fma(x, pb1);
+                x = FloatVector.fromArray(F, keys, k + 6 * L);
+                pa2 = a6.fma(x, pa2);
+                pb2 = b6.fma(x, pb2);
+                x = FloatVector.fromArray(F, keys, k + 7 * L);
+                pa3 = a7.fma(x, pa3);
+                pb3 = b7.fma(x, pb3);
+                pa0.add(pa1).add(pa2.add(pa3)).intoArray(lanes, 2 * u * L);
+                pb0.add(pb1).add(pb2.add(pb3)).intoArray(lanes, (2 * u + 1) * L);
+            }
+            boolean full = m == 8;
+            if (full) VectorMath.sumLanesOf16(lanes, 0, lanes, 16 * L);
+            for (int u = 0; u < m; u++) {
+                scores[sA + t + u] = (full ? lanes[16 * L + 2 * u] : VectorMath.sumLanesScalar(lanes, 2 * u * L, L)) * scale;
+                scores[sA + stride + t + u] = (full ? lanes[16 * L + 2 * u + 1] : VectorMath.sumLanesScalar(lanes, (2 * u + 1) * L, L)) * scale;
+            }
+        }
+    }
+
+    /**
+     * Positions {@code [t0, end)} of {@link #weightedValues}' sum for one head of 8 vectors: the accumulators start
+     * from zero at position 0 and are otherwise read from {@code out[o ..]}, where they are left.
+     */
+    private static void weightedValuesPart(float[] scores, int s, float[] values, int kv, int t0, int end, float[] out, int o) {
+        FloatVector a0, a1, a2, a3, a4, a5, a6, a7;
+        if (t0 == 0) {
+            a0 = a1 = a2 = a3 = a4 = a5 = a6 = a7 = FloatVector.zero(F);
+        } else {
+            a0 = FloatVector.fromArray(F, out, o);
+            a1 = FloatVector.fromArray(F, out, o + L);
+            a2 = FloatVector.fromArray(F, out, o + 2 * L);
+            a3 = FloatVector.fromArray(F, out, o + 3 * L);
+            a4 = FloatVector.fromArray(F, out, o + 4 * L);
+            a5 = FloatVector.fromArray(F, out, o + 5 * L);
+            a6 = FloatVector.fromArray(F, out, o + 6 * L);
+            a7 = FloatVector.fromArray(F, out, o + 7 * L);
+        }
+        for (int t = t0; t < end; t++) {
+            FloatVector w = FloatVector.broadcast(F, scores[s + t]);
+            int v = kv + t * 8 * L;
+            a0 = FloatVector.fromArray(F, values, v).fma(w, a0);
+            a1 = FloatVector.fromArray(F, values, v + L).fma(w, a1);
+            a2 = FloatVector.fromArray(F, values, v + 2 * L).fma(w, a2);
+            a3 = FloatVector.fromArray(F, values, v + 3 * L).fma(w, a3);
+            a4 = FloatVector.fromArray(F, values, v + 4 * L).fma(w, a4);
+            a5 = FloatVector.fromArray(F, values, v + 5 * L).fma(w, a5);
+            a6 = FloatVector.fromArray(F, values, v + 6 * L).fma(w, a6);
+            a7 = FloatVector.fromArray(F, values, v + 7 * L).fma(w, a7);
+        }
+        a0.intoArray(out, o);
+        a1.intoArray(out, o + L);
+        a2.intoArray(out, o + 2 * L);
+        a3.intoArray(out, o + 3 * L);
+        a4.intoArray(out, o + 4 * L);
+        a5.intoArray(out, o + 5 * L);
+        a6.intoArray(out, o + 6 * L);
+        a7.intoArray(out, o + 7 * L);
+    }
+
     /**
      * {@code out[oo + j·8L ..] = sum_t scores[j·n + t] · values[kv + t·8L ..]} for a head of 8 vectors, the sum
      * over positions in order in 8 register accumulators: the same FMAs, in the same order, as the axpy per
      * position below, without loading and storing the output at every position.
      */
     private static void weightedValues(float[] scores, int n, int count, float[] values, int kv, float[] out, int oo) {
-        for (int j = 0; j < count; j++) {
-            FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
-            for (int t = 0; t < n; t++) {
-                FloatVector s = FloatVector.broadcast(F, scores[j * n + t]);
-                int v = kv + t * 8 * L;
-                a0 = FloatVector.fromArray(F, values, v).fma(s, a0);
-                a1 = FloatVector.fromArray(F, values, v + L).fma(s, a1);
-                a2 = FloatVector.fromArray(F, values, v + 2 * L).fma(s, a2);
-                a3 = FloatVector.fromArray(F, values, v + 3 * L).fma(s, a3);
-                a4 = FloatVector.fromArray(F, values, v + 4 * L).fma(s, a4);
-                a5 = FloatVector.fromArray(F, values, v + 5 * L).fma(s, a5);
-                a6 = FloatVector.fromArray(F, values, v + 6 * L).fma(s, a6);
-                a7 = FloatVector.fromArray(F, values, v + 7 * L).fma(s, a7);
-            }
-            int o = oo + j * 8 * L;
-            a0.intoArray(out, o);
-            a1.intoArray(out, o + L);
-            a2.intoArray(out, o + 2 * L);
-            a3.intoArray(out, o + 3 * L);
-            a4.intoArray(out, o + 4 * L);
-            a5.intoArray(out, o + 5 * L);
-            a6.intoArray(out, o + 6 * L);
-            a7.intoArray(out, o + 7 * L);
-        }
+        for (int j = 0; j < count; j++) weightedValuesPart(scores, j * n, values, kv, 0, n, out, oo + j * 8 * L);
     }
 
     /**

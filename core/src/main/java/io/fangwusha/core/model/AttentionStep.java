@@ -7,7 +7,8 @@ import io.fangwusha.core.kernels.VectorMath;
 
 /**
  * The attention part of a layer between the q/k/v and o projections, as two parallel steps: per token, the biases,
- * per-head q/k RMSNorm, RoPE and the KV cache store; then per (token, query head), causal attention over the cache.
+ * per-head q/k RMSNorm, RoPE and the KV cache store; then per (run of a sequence's consecutive tokens, group of
+ * query heads), causal attention over the cache.
  * Reusable task objects (no allocation per call); tokens and heads are independent, so the split does not change
  * any result.
  */
@@ -26,6 +27,8 @@ final class AttentionStep {
     private KvCache[] caches;
     private Qwen3Model.Workspace w;
     private int perJob;
+    private int blocks;
+    private int[] blockStart = new int[0], blockTokens = new int[0];
 
     AttentionStep(Qwen3Config config, ThreadPool pool, Rope rope, float eps, float scale) {
         this.config = config;
@@ -43,11 +46,47 @@ final class AttentionStep {
         this.caches = caches;
         this.w = w;
         pool.parallelFor(0, n, 1, prepare);
-        this.perJob = headsPerJob(n, config.numKvHeads(), config.groupSize(), pool.threads());
-        int jobs = n * config.numHeads() / perJob;
+        int group = config.groupSize();
+        this.perJob = headsPerJob(n, config.numKvHeads(), group, pool.threads());
+        if (perJob % 2 != 0 && group % 2 == 0) perJob = 2; // Attention.block serves heads in pairs
+        this.blocks = tokenBlocks(n, positions, caches, perJob);
+        int jobs = blocks * (config.numHeads() / perJob);
         pool.parallelFor(0, jobs, Math.max(1, jobs / (8 * pool.threads())), attend);
         this.caches = null;
         this.w = null;
+    }
+
+    /** Scores of one attention job at most: 1M floats (4 MB) per thread, however long the context. */
+    static final long SCORES_LIMIT = 1 << 20;
+    /** Tokens per attention job at most, so that a prefill's jobs still spread over the threads. */
+    static final int MAX_BLOCK_TOKENS = 32;
+
+    /**
+     * Splits the batch into runs of consecutive tokens of one sequence at consecutive positions (a prompt's
+     * tokens), each an attention job per group of heads ({@link Attention#block} reads a key block once for all of
+     * them); tokens whose cache {@link Attention#blockable} does not serve are jobs of one token. Fills
+     * {@code blockStart}/{@code blockTokens}; returns the number of blocks.
+     */
+    private int tokenBlocks(int n, int[] positions, KvCache[] caches, int count) {
+        if (blockStart.length < n) {
+            blockStart = new int[n];
+            blockTokens = new int[n];
+        }
+        int blocks = 0, hd = config.headDim();
+        for (int i = 0; i < n; ) {
+            int len = 1;
+            if (Attention.blockable(caches[i], hd, count)) {
+                while (i + len < n && len < MAX_BLOCK_TOKENS && caches[i + len] == caches[i]
+                        && positions[i + len] == positions[i] + len
+                        && (long) (len + 1) * count * (positions[i] + len + 1) <= SCORES_LIMIT) {
+                    len++;
+                }
+            }
+            blockStart[blocks] = i;
+            blockTokens[blocks++] = len;
+            i += len;
+        }
+        return blocks;
     }
 
     private void prepare(int start, int end) {
@@ -79,17 +118,25 @@ final class AttentionStep {
     }
 
     private void attend(int start, int end) {
-        int heads = config.numHeads(), qDim = config.qDim(), count = perJob, jobsPerToken = heads / count;
+        int heads = config.numHeads(), qDim = config.qDim(), count = perJob, jobsPerBlock = heads / count;
         float[] scores = w.scores.get(), row = w.rows.get(), lanes = w.lanes.get();
         for (int job = start; job < end; job++) {
-            int i = job / jobsPerToken, first = (job % jobsPerToken) * count;
-            int need = count * (positions[i] + 1);
+            int blk = job / jobsPerBlock, first = (job % jobsPerBlock) * count;
+            int i0 = blockStart[blk], tokens = blockTokens[blk], last = positions[i0] + tokens;
+            int need = tokens * count * last;
             if (scores.length < need) {
                 scores = new float[Math.max(need, 2 * scores.length)];
                 w.scores.set(scores);
             }
-            Attention.heads(w.q, i * qDim, first, count, caches[i], layer, positions[i],
-                    config.groupSize(), config.headDim(), scale, scores, row, lanes, w.att, i * qDim);
+            if (Attention.blockable(caches[i0], config.headDim(), count)) {
+                Attention.block(w.q, i0 * qDim, qDim, tokens, first, count, caches[i0], layer, positions[i0],
+                        config.groupSize(), config.headDim(), scale, scores, lanes, w.att, i0 * qDim);
+            } else {
+                for (int i = i0; i < i0 + tokens; i++) {
+                    Attention.heads(w.q, i * qDim, first, count, caches[i], layer, positions[i],
+                            config.groupSize(), config.headDim(), scale, scores, row, lanes, w.att, i * qDim);
+                }
+            }
         }
     }
 }
