@@ -3,6 +3,7 @@ package io.fangwusha.core.model;
 import io.fangwusha.core.kernels.HalfVectors;
 import io.fangwusha.core.kernels.VectorMath;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -247,17 +248,32 @@ final class Attention {
         return type == KvCacheType.F32 ? at : 0;
     }
 
-    /** s[off..off+n) := exp(s - max) / sum, the weights applied to the values (one rounding: e * (1/sum)). */
-    private static void softmax(float[] s, int off, int n) {
-        float max = Float.NEGATIVE_INFINITY;
-        for (int t = off; t < off + n; t++) if (s[t] > max) max = s[t];
-        float sum = 0;
-        for (int t = off; t < off + n; t++) {
-            float e = (float) Math.exp(s[t] - max);
-            s[t] = e;
+    /**
+     * {@code s[off..off+n) := exp(s - max) / sum}, the weights applied to the values (one rounding:
+     * {@code e * (1/sum)}). {@link VectorMath#exp} gives the same bits in its vector and scalar forms; the sum adds
+     * whole vectors lane-wise, reduces them with {@link VectorMath#sumLanes}' tree, then adds the tail in order: a
+     * fixed order for each {@code n}, so a score's weight never depends on how the call came about.
+     */
+    static void softmax(float[] s, int off, int n) {
+        int v = n - n % L;
+        FloatVector m = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+        for (int t = 0; t < v; t += L) m = m.max(FloatVector.fromArray(F, s, off + t));
+        float max = m.reduceLanes(VectorOperators.MAX); // exact in any order
+        for (int t = v; t < n; t++) max = Math.max(max, s[off + t]);
+        FloatVector acc = FloatVector.zero(F);
+        for (int t = 0; t < v; t += L) {
+            FloatVector e = VectorMath.exp(FloatVector.fromArray(F, s, off + t).sub(max));
+            e.intoArray(s, off + t);
+            acc = acc.add(e);
+        }
+        float sum = VectorMath.sumLanes(acc);
+        for (int t = v; t < n; t++) {
+            float e = VectorMath.exp(s[off + t] - max);
+            s[off + t] = e;
             sum += e;
         }
         float inv = 1f / sum;
-        for (int t = off; t < off + n; t++) s[t] *= inv;
+        for (int t = 0; t < v; t += L) FloatVector.fromArray(F, s, off + t).mul(inv).intoArray(s, off + t);
+        for (int t = v; t < n; t++) s[off + t] *= inv;
     }
 }

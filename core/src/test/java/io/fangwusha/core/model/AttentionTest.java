@@ -82,7 +82,7 @@ class AttentionTest {
     /**
      * Head sizes that are a multiple of the vector length take the path that reduces 16 query-key dot products at
      * once, and heads of 8 vectors over a float32 cache sum the values in registers; both must give exactly what
-     * one {@link VectorMath#dot} per pair, the softmax and an axpy per position give (a full batch of 16 and a
+     * one {@link VectorMath#dot} per pair, {@link Attention#softmax} and an axpy per position give (a full batch of 16 and a
      * partial one: 37 positions, groups of 1, 2 and 4 heads).
      */
     @Test
@@ -114,17 +114,9 @@ class AttentionTest {
                 for (int h = 0; h < heads; h++) {
                     int n = position + 1;
                     float[] w = new float[n];
-                    float max = Float.NEGATIVE_INFINITY, sum = 0;
-                    for (int t = 0; t < n; t++) {
-                        w[t] = VectorMath.dot(q, h * headDim, c.keys[0], c.at(h / group, t), headDim, lanes) * scale;
-                        max = Math.max(max, w[t]);
-                    }
-                    for (int t = 0; t < n; t++) {
-                        w[t] = (float) Math.exp(w[t] - max);
-                        sum += w[t];
-                    }
-                    float inv = 1f / sum;
-                    for (int t = 0; t < n; t++) VectorMath.axpy(w[t] * inv, c.values[0], c.at(h / group, t), want, h * headDim, headDim);
+                    for (int t = 0; t < n; t++) w[t] = VectorMath.dot(q, h * headDim, c.keys[0], c.at(h / group, t), headDim, lanes) * scale;
+                    Attention.softmax(w, 0, n);
+                    for (int t = 0; t < n; t++) VectorMath.axpy(w[t], c.values[0], c.at(h / group, t), want, h * headDim, headDim);
                 }
                 assertThat(got).as("group %d, position %d", group, position).containsExactly(want);
             }
