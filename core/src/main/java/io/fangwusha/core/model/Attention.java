@@ -86,9 +86,9 @@ final class Attention {
         }
     }
 
-    /** Whether {@link #block} serves this cache and head shape: float32, heads of 8 vectors, heads in pairs. */
-    static boolean blockable(KvCache cache, int headDim, int count) {
-        return VectorMath.SIXTEEN_LANES && cache.type() == KvCacheType.F32 && headDim == 8 * L && count % 2 == 0;
+    /** Whether {@link #block} serves this head shape: heads of 8 vectors (16 lanes), in pairs. */
+    static boolean blockable(int headDim, int count) {
+        return VectorMath.SIXTEEN_LANES && headDim == 8 * L && count % 2 == 0;
     }
 
     /** Positions per key (and value) block: 64 rows of 8 vectors, 32 KB, stay in L1 while every query uses them. */
@@ -97,29 +97,34 @@ final class Attention {
     /**
      * Causal attention of {@code tokens} consecutive tokens of one sequence, at positions {@code p0, p0+1, ..}
      * (token {@code b}'s query heads at {@code q[qOff + b·qStride ..]}, its output likewise in {@code out}), for
-     * the {@code count} query heads from {@code firstHead}, all of one KV head ({@link #blockable} caches only).
+     * the {@code count} query heads from {@code firstHead}, all of one KV head ({@link #blockable} shapes only).
      * The keys and values are read in blocks of {@link #KV_BLOCK} positions that every query of the tokens uses
-     * while they are in L1, and each pair of heads keeps its queries in registers: at pp1024 one query and key
-     * at a time, from L2, held ~28% of a 0.6B prefill. Every (query, key) dot product, softmax and sum over the
-     * values is {@link #heads}' arithmetic in its order (value sums are parked in {@code out} between blocks,
-     * unchanged), so the results are the same bits as one {@link #heads} call per token.
+     * while they are in L1 (a 16-bit cache's block widened once into {@code rows}), and each pair of heads keeps
+     * its queries in registers: at pp1024 one query and key at a time, from L2, held ~28% of a 0.6B prefill.
+     * Every (query, key) dot product, softmax and sum over the values is {@link #heads}' arithmetic in its order
+     * (value sums are parked in {@code out} between blocks, unchanged), so the results are the same bits as one
+     * {@link #heads} call per token.
      *
      * @param scores scratch of at least {@code tokens · count · (p0 + tokens)} floats
+     * @param rows   scratch of {@code KV_BLOCK · headDim} floats (16-bit caches)
      */
     static void block(float[] q, int qOff, int qStride, int tokens, int firstHead, int count, KvCache cache, int layer,
-                      int p0, int group, int headDim, float scale, float[] scores, float[] lanes, float[] out, int oOff) {
+                      int p0, int group, int headDim, float scale, float[] scores, float[] rows, float[] lanes, float[] out, int oOff) {
         int kvHead = firstHead / group;
         if ((firstHead + count - 1) / group != kvHead) throw new IllegalArgumentException("heads span two KV heads");
-        if (!blockable(cache, headDim, count)) throw new IllegalArgumentException("not a float32 cache of 8-vector heads in pairs");
+        if (!blockable(headDim, count) || cache.headDim() != headDim) throw new IllegalArgumentException("not 8-vector heads in pairs");
         int nMax = p0 + tokens, kv = cache.at(kvHead, 0);
-        float[] keys = cache.keys[layer], values = cache.values[layer];
+        KvCacheType type = cache.type();
         for (int t0 = 0; t0 < nMax; t0 += KV_BLOCK) {
             int t1 = Math.min(nMax, t0 + KV_BLOCK);
+            // Rows of the block: in the cache (float32) or widened into rows[0 ..], addressed as kv + t·headDim.
+            float[] keys = type == KvCacheType.F32 ? cache.keys[layer] : widen(type, cache.keys16[layer], kv, t0, t1, headDim, rows);
+            int base = type == KvCacheType.F32 ? kv : -t0 * headDim;
             for (int b = Math.max(0, t0 - p0); b < tokens; b++) {
                 int end = Math.min(t1, p0 + b + 1);
                 for (int j = 0; j < count; j += 2) {
                     int qa = qOff + b * qStride + (firstHead + j) * headDim;
-                    pairScores(q, qa, qa + headDim, keys, kv, t0, end, scale, lanes, scores, (b * count + j) * nMax, nMax);
+                    pairScores(q, qa, qa + headDim, keys, base, t0, end, scale, lanes, scores, (b * count + j) * nMax, nMax);
                 }
             }
         }
@@ -128,13 +133,22 @@ final class Attention {
         }
         for (int t0 = 0; t0 < nMax; t0 += KV_BLOCK) {
             int t1 = Math.min(nMax, t0 + KV_BLOCK);
+            float[] values = type == KvCacheType.F32 ? cache.values[layer] : widen(type, cache.values16[layer], kv, t0, t1, headDim, rows);
+            int base = type == KvCacheType.F32 ? kv : -t0 * headDim;
             for (int b = Math.max(0, t0 - p0); b < tokens; b++) {
                 int end = Math.min(t1, p0 + b + 1);
                 for (int j = 0; j < count; j++) {
-                    weightedValuesPart(scores, (b * count + j) * nMax, values, kv, t0, end, out, oOff + b * qStride + (firstHead + j) * headDim);
+                    weightedValuesPart(scores, (b * count + j) * nMax, values, base, t0, end, out, oOff + b * qStride + (firstHead + j) * headDim);
                 }
             }
         }
+    }
+
+    /** Rows {@code [t0, t1)} of a 16-bit cache's head at {@code kv}, widened into {@code rows[0 ..]}. */
+    private static float[] widen(KvCacheType type, short[] cache16, int kv, int t0, int t1, int headDim, float[] rows) {
+        if (type == KvCacheType.F16) HalfVectors.widenF16(cache16, kv + t0 * headDim, rows, 0, (t1 - t0) * headDim);
+        else HalfVectors.widenBf16(cache16, kv + t0 * headDim, rows, 0, (t1 - t0) * headDim);
+        return rows;
     }
 
     /**

@@ -64,7 +64,7 @@ final class AttentionStep {
     /**
      * Splits the batch into runs of consecutive tokens of one sequence at consecutive positions (a prompt's
      * tokens), each an attention job per group of heads ({@link Attention#block} reads a key block once for all of
-     * them); tokens whose cache {@link Attention#blockable} does not serve are jobs of one token. Fills
+     * them); heads that {@link Attention#blockable} does not serve are jobs of one token. Fills
      * {@code blockStart}/{@code blockTokens}; returns the number of blocks.
      */
     private int tokenBlocks(int n, int[] positions, KvCache[] caches, int count) {
@@ -75,7 +75,7 @@ final class AttentionStep {
         int blocks = 0, hd = config.headDim();
         for (int i = 0; i < n; ) {
             int len = 1;
-            if (Attention.blockable(caches[i], hd, count)) {
+            if (Attention.blockable(hd, count)) {
                 while (i + len < n && len < MAX_BLOCK_TOKENS && caches[i + len] == caches[i]
                         && positions[i + len] == positions[i] + len
                         && (long) (len + 1) * count * (positions[i] + len + 1) <= SCORES_LIMIT) {
@@ -128,9 +128,9 @@ final class AttentionStep {
                 scores = new float[Math.max(need, 2 * scores.length)];
                 w.scores.set(scores);
             }
-            if (Attention.blockable(caches[i0], config.headDim(), count)) {
+            if (Attention.blockable(config.headDim(), count)) {
                 Attention.block(w.q, i0 * qDim, qDim, tokens, first, count, caches[i0], layer, positions[i0],
-                        config.groupSize(), config.headDim(), scale, scores, lanes, w.att, i0 * qDim);
+                        config.groupSize(), config.headDim(), scale, scores, row, lanes, w.att, i0 * qDim);
             } else {
                 for (int i = i0; i < i0 + tokens; i++) {
                     Attention.heads(w.q, i * qDim, first, count, caches[i], layer, positions[i],

@@ -196,7 +196,7 @@ public final class Qwen3Model {
             up = new float[batch * c.intermediateSize()];
             scores = ThreadLocal.withInitial(() -> new float[0]); // grown by AttentionStep to what the caches need
             int headDim = c.headDim();
-            rows = ThreadLocal.withInitial(() -> new float[headDim]);
+            rows = ThreadLocal.withInitial(() -> new float[Attention.KV_BLOCK * headDim]); // a 16-bit cache block, widened
             lanes = ThreadLocal.withInitial(() -> new float[Attention.LANES_SCRATCH]);
             qkvOut = new float[][] {q, k, v};
             gateUpOut = new float[][] {gate, up};

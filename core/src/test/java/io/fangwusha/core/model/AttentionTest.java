@@ -125,43 +125,46 @@ class AttentionTest {
 
     /**
      * A run of a prompt's tokens in one {@link Attention#block} call gives, for every token, the bits of its own
-     * {@link Attention#heads} call: runs that start at position 0 and in the middle, cross key blocks and end
-     * inside one, for groups of 2 and 4 heads served in pairs or whole.
+     * {@link Attention#heads} call, over float32 and 16-bit caches: runs that start at position 0 and in the
+     * middle, cross key blocks and end inside one, for groups of 2 and 4 heads served in pairs or whole.
      */
     @Test
     void blockOfTokensEqualsOneHeadsCallPerToken() {
         int headDim = 8 * VectorMath.F.length(), kvHeads = 2, positions = 150, kvDim = kvHeads * headDim;
-        Random rnd = new Random(21);
-        KvCache c = new KvCache(2, kvHeads, headDim, positions, KvCacheType.F32);
-        float[] k = new float[kvDim], v = new float[kvDim];
-        for (int l = 0; l < 2; l++) {
-            for (int p = 0; p < positions; p++) {
-                for (int i = 0; i < kvDim; i++) {
-                    k[i] = (float) rnd.nextGaussian();
-                    v[i] = (float) rnd.nextGaussian();
-                }
-                c.store(l, p, k, 0, v, 0);
-                c.advanceTo(p);
-            }
-        }
-        for (int group : new int[] {2, 4}) {
-            int heads = kvHeads * group, qDim = heads * headDim;
-            for (int[] run : new int[][] {{0, 70}, {100, 50}, {63, 2}, {149, 1}}) {
-                int p0 = run[0], tokens = run[1];
-                float[] q = new float[tokens * qDim];
-                for (int i = 0; i < q.length; i++) q[i] = (float) rnd.nextGaussian();
-                for (int count : new int[] {2, group}) {
-                    float[] got = new float[q.length], want = new float[q.length];
-                    float[] scores = new float[tokens * count * (p0 + tokens)], lanes = new float[Attention.LANES_SCRATCH];
-                    for (int h = 0; h < heads; h += count) {
-                        Attention.block(q, 0, qDim, tokens, h, count, c, 1, p0, group, headDim, 0.09f, scores, lanes, got, 0);
-                        for (int b = 0; b < tokens; b++) {
-                            Attention.heads(q, b * qDim, h, count, c, 1, p0 + b, group, headDim, 0.09f, scores,
-                                    new float[headDim], lanes, want, b * qDim);
-                        }
+        for (KvCacheType type : KvCacheType.values()) {
+            Random rnd = new Random(21);
+            KvCache c = new KvCache(2, kvHeads, headDim, positions, type);
+            float[] k = new float[kvDim], v = new float[kvDim];
+            for (int l = 0; l < 2; l++) {
+                for (int p = 0; p < positions; p++) {
+                    for (int i = 0; i < kvDim; i++) {
+                        k[i] = (float) rnd.nextGaussian();
+                        v[i] = (float) rnd.nextGaussian();
                     }
-                    assertThat(got).as("group %d, count %d, run at %d of %d", group, count, p0, tokens).containsExactly(want);
-                    assertThat(got).isNotEqualTo(new float[got.length]);
+                    c.store(l, p, k, 0, v, 0);
+                    c.advanceTo(p);
+                }
+            }
+            for (int group : new int[] {2, 4}) {
+                int heads = kvHeads * group, qDim = heads * headDim;
+                for (int[] run : new int[][] {{0, 70}, {100, 50}, {63, 2}, {149, 1}}) {
+                    int p0 = run[0], tokens = run[1];
+                    float[] q = new float[tokens * qDim];
+                    for (int i = 0; i < q.length; i++) q[i] = (float) rnd.nextGaussian();
+                    for (int count : new int[] {2, group}) {
+                        float[] got = new float[q.length], want = new float[q.length];
+                        float[] scores = new float[tokens * count * (p0 + tokens)], lanes = new float[Attention.LANES_SCRATCH];
+                        float[] rows = new float[Attention.KV_BLOCK * headDim];
+                        for (int h = 0; h < heads; h += count) {
+                            Attention.block(q, 0, qDim, tokens, h, count, c, 1, p0, group, headDim, 0.09f, scores, rows, lanes, got, 0);
+                            for (int b = 0; b < tokens; b++) {
+                                Attention.heads(q, b * qDim, h, count, c, 1, p0 + b, group, headDim, 0.09f, scores,
+                                        new float[headDim], lanes, want, b * qDim);
+                            }
+                        }
+                        assertThat(got).as("%s, group %d, count %d, run at %d of %d", type, group, count, p0, tokens).containsExactly(want);
+                        assertThat(got).isNotEqualTo(new float[got.length]);
+                    }
                 }
             }
         }
