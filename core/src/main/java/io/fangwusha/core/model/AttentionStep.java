@@ -56,7 +56,7 @@ final class AttentionStep {
         this.w = null;
     }
 
-    /** Scores of one attention job at most: 1M floats (4 MB) per thread, however long the context. */
+    /** Scores of one attention job at most, 1M floats (4 MB) per thread, unless one token alone needs more. */
     static final long SCORES_LIMIT = 1 << 20;
     /** Tokens per attention job at most, so that a prefill's jobs still spread over the threads. */
     static final int MAX_BLOCK_TOKENS = 32;
