@@ -117,9 +117,8 @@ final class Attention {
         KvCacheType type = cache.type();
         for (int t0 = 0; t0 < nMax; t0 += KV_BLOCK) {
             int t1 = Math.min(nMax, t0 + KV_BLOCK);
-            // Rows of the block: in the cache (float32) or widened into rows[0 ..], addressed as kv + t·headDim.
-            float[] keys = type == KvCacheType.F32 ? cache.keys[layer] : widen(type, cache.keys16[layer], kv, t0, t1, headDim, rows);
-            int base = type == KvCacheType.F32 ? kv : -t0 * headDim;
+            float[] keys = blockRows(type, cache.keys, cache.keys16, layer, kv, t0, t1, headDim, rows);
+            int base = blockBase(type, kv, t0, headDim);
             for (int b = Math.max(0, t0 - p0); b < tokens; b++) {
                 int end = Math.min(t1, p0 + b + 1);
                 for (int j = 0; j < count; j += 2) {
@@ -133,8 +132,8 @@ final class Attention {
         }
         for (int t0 = 0; t0 < nMax; t0 += KV_BLOCK) {
             int t1 = Math.min(nMax, t0 + KV_BLOCK);
-            float[] values = type == KvCacheType.F32 ? cache.values[layer] : widen(type, cache.values16[layer], kv, t0, t1, headDim, rows);
-            int base = type == KvCacheType.F32 ? kv : -t0 * headDim;
+            float[] values = blockRows(type, cache.values, cache.values16, layer, kv, t0, t1, headDim, rows);
+            int base = blockBase(type, kv, t0, headDim);
             for (int b = Math.max(0, t0 - p0); b < tokens; b++) {
                 int end = Math.min(t1, p0 + b + 1);
                 for (int j = 0; j < count; j++) {
@@ -144,11 +143,21 @@ final class Attention {
         }
     }
 
-    /** Rows {@code [t0, t1)} of a 16-bit cache's head at {@code kv}, widened into {@code rows[0 ..]}. */
-    private static float[] widen(KvCacheType type, short[] cache16, int kv, int t0, int t1, int headDim, float[] rows) {
-        if (type == KvCacheType.F16) HalfVectors.widenF16(cache16, kv + t0 * headDim, rows, 0, (t1 - t0) * headDim);
-        else HalfVectors.widenBf16(cache16, kv + t0 * headDim, rows, 0, (t1 - t0) * headDim);
+    /**
+     * Where block {@code [t0, t1)} of the head at {@code kv} can be read as floats, row {@code t} at
+     * {@link #blockBase}{@code + t·headDim}: the float32 cache itself, or a 16-bit cache's rows widened into
+     * {@code rows[0 ..]}.
+     */
+    private static float[] blockRows(KvCacheType type, float[][] f32, short[][] s16, int layer, int kv, int t0, int t1,
+                                     int headDim, float[] rows) {
+        if (type == KvCacheType.F32) return f32[layer];
+        if (type == KvCacheType.F16) HalfVectors.widenF16(s16[layer], kv + t0 * headDim, rows, 0, (t1 - t0) * headDim);
+        else HalfVectors.widenBf16(s16[layer], kv + t0 * headDim, rows, 0, (t1 - t0) * headDim);
         return rows;
+    }
+
+    private static int blockBase(KvCacheType type, int kv, int t0, int headDim) {
+        return type == KvCacheType.F32 ? kv : -t0 * headDim;
     }
 
     /**
