@@ -70,7 +70,7 @@ public final class Bf16Matrix extends DenseMatrix {
     @Override
     public void multiply(float[] x, int batch, float[] out, int rowStart, int rowEnd) {
         if (batch >= PACK_MIN_BATCH) {
-            multiplyPacked(split(x, batch, PackedTile.stride(chunkCols)), x, batch, out, rowStart, rowEnd);
+            multiplyPacked(x, batch, out, rowStart, rowEnd);
             return;
         }
         float[] xs = split(x, batch, chunkCols);
@@ -129,14 +129,15 @@ public final class Bf16Matrix extends DenseMatrix {
         }
     }
 
-    private void multiplyPacked(float[] xs, float[] x, int batch, float[] out, int rowStart, int rowEnd) {
+    private void multiplyPacked(float[] x, int batch, float[] out, int rowStart, int rowEnd) {
         PackedTile.Scratch s = PackedTile.scratch();
+        s.layOut(x, batch, cols, chunkCols, true);
         float[] w = s.panel(cols);
         for (int r = rowStart; r < rowEnd; r += PackedTile.PANEL_ROWS) {
             int n = Math.min(PackedTile.PANEL_ROWS, rowEnd - r);
             CacheWarmer.warm(data, 2L * r * cols, 2L * (r + n) * cols);
             for (int k = 0; k < n; k++) widen(r + k, w, k * PackedTile.stride(cols));
-            PackedTile.multiply(s, n, cols, chunkCols, xs, x, batch, out, rows, r);
+            PackedTile.multiply(s, n, cols, chunkCols, x, batch, out, rows, r);
         }
     }
 

@@ -7,14 +7,16 @@ import jdk.incubator.vector.VectorSpecies;
  * The prefill micro-kernel shared by every weight type. A panel of up to {@link #PANEL_ROWS} weight rows, already
  * widened to float32 into a per-thread buffer, is multiplied with the activations in cache blocks of
  * {@link #PANEL_TOKENS} tokens × {@link #BLOCK_COLS} columns (both operands L2-resident) and register blocks of
- * 4 rows × 4 tokens (16 accumulators: each loaded vector feeds 4 FMAs, no conversion work in the inner loop).
- * Between column blocks the vector accumulators are parked in {@link Scratch#acc} unchanged, so blocking does not
- * change any result. Widening costs one pass per call instead of one per token.
+ * 6 (or 4) rows × 4 tokens (each loaded vector feeds 4 or 6 FMAs, no conversion work in the inner loop). Both
+ * operands are interleaved first, the rows of a register block and the tokens of one chunk by chunk, so that a
+ * block reads two streams at constant offsets ({@link #interleave}, {@link Scratch#layOut}). Between column
+ * blocks the vector accumulators are parked in {@link Scratch#acc} unchanged, so blocking does not change any
+ * result. Widening costs one pass per call instead of one per token.
  *
  * <p>Order, per (row, token): one accumulator over the vector part in column order ({@code acc = w*x + acc}),
  * then the lanes reduced by {@link VectorMath#sumLanes}' fixed tree, then the scalar tail in column order. A weight
  * type whose batch-1 kernel uses the same order (and the same column permutation of the vector part, see
- * {@code xs}) is batch-invariant.
+ * {@link Scratch#layOut}) is batch-invariant.
  */
 public final class PackedTile {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
@@ -29,7 +31,8 @@ public final class PackedTile {
      * 256 columns kept both operands in L1, but each column block parks and reloads 16 accumulators per 16 FMA
      * steps. On the AMD EPYC (Zen 5, 1 MB L2), pp128 tok/s, 2 threads, two alternating rounds, 256 / 512 / 1024:
      * 4B Q8_0 27.5-26.1 / 28.3-28.5 / 27.4-28.7, 0.6B BF16 171-154 / 168-171 / 179-183, 4B BF16 25.9-26.1 /
-     * 27.6-26.6 / 28.2-28.6.
+     * 27.6-26.6 / 28.2-28.6. With interleaved operands, 0.6B BF16 512 / 1024: 258 / 285 (3 rounds); 32 tokens
+     * instead of 16: 279 / 271, not kept.
      */
     static final int BLOCK_COLS = 1024;
     static {
@@ -41,6 +44,10 @@ public final class PackedTile {
     /** Per-thread buffers: the widened weight panel and the parked accumulators. */
     public static final class Scratch {
         private float[] w = new float[0];
+        /** The panel's vector part interleaved in row groups ({@link #interleave}). */
+        private float[] wi = new float[0];
+        /** The activations as {@link #layOut} leaves them. */
+        private float[] xs = new float[0];
         /** Token-major: the accumulator of row k and token j at {@code (j * PANEL_ROWS + k) * L}. */
         private final float[] acc = new float[PANEL_ROWS * PANEL_TOKENS * L];
         private final float[] sums = new float[PANEL_ROWS * PANEL_TOKENS];
@@ -49,6 +56,30 @@ public final class PackedTile {
         public float[] panel(int cols) {
             if (w.length < PANEL_ROWS * stride(cols)) w = new float[PANEL_ROWS * stride(cols)];
             return w;
+        }
+
+        /**
+         * Lays out {@code batch} activation rows of {@code cols} floats ({@code x[b*cols ..]}) for {@link #multiply}:
+         * the vector part {@code [0, vec)} of tokens {@code 4q..4q+3} interleaved chunk by chunk ({@code L} floats of
+         * token 0, of token 1, ...), so that a 4-token block reads one stream. With {@code evenOdd}, each {@code 2L}
+         * chunk holds its even elements first, then its odd ones (the order {@link Bf16Matrix} widens its weights in).
+         */
+        public void layOut(float[] x, int batch, int cols, int vec, boolean evenOdd) {
+            int need = (batch + 3) / 4 * 4 * vec;
+            if (xs.length < need) xs = new float[need];
+            for (int b = 0; b < batch; b++) {
+                int src = b * cols, dst = tokenOffset(b, vec);
+                if (evenOdd) {
+                    for (int c = 0; c < vec; c += 2 * L, dst += 8 * L) {
+                        for (int i = 0; i < L; i++) {
+                            xs[dst + i] = x[src + c + 2 * i];
+                            xs[dst + 4 * L + i] = x[src + c + 2 * i + 1];
+                        }
+                    }
+                } else {
+                    for (int c = 0; c < vec; c += L, dst += 4 * L) FloatVector.fromArray(F, x, src + c).intoArray(xs, dst);
+                }
+            }
         }
     }
 
@@ -66,19 +97,23 @@ public final class PackedTile {
         return SCRATCH.get();
     }
 
+    /** Where token {@code t}'s first chunk lies in {@link Scratch#layOut}'s layout; its next chunk is {@code 4L} further. */
+    static int tokenOffset(int t, int vec) {
+        return (t & ~3) * vec + (t & 3) * L;
+    }
+
     /**
      * {@code out[b*rows + r0 + k] = dot(row k, token b)} for {@code k < n} and every token {@code b < batch}.
-     * Row k is packed at {@code s.panel(cols)[k*stride(cols) ..]}: columns {@code [0, vec)} in the permutation of
-     * {@code xs} ({@code vec} a multiple of the vector length), then {@code [vec, cols)} in natural order. {@code xs}
-     * holds each token's permuted vector part at {@code xs[b*stride(vec) ..]}; {@code x} the natural-order
-     * activations (for the tail).
+     * Row k is packed at {@code s.panel(cols)[k*stride(cols) ..]}: columns {@code [0, vec)} in the order of the
+     * activations {@link Scratch#layOut} laid out ({@code vec} a multiple of the vector length), then
+     * {@code [vec, cols)} in natural order; {@code x} holds the natural-order activations (for that tail).
      */
-    public static void multiply(Scratch s, int n, int cols, int vec, float[] xs, float[] x, int batch, float[] out, int rows, int r0) {
-        float[] w = s.w;
-        int ws = stride(cols), xst = stride(vec);
+    public static void multiply(Scratch s, int n, int cols, int vec, float[] x, int batch, float[] out, int rows, int r0) {
         int g6 = n / 6;
         if (g6 > 0 && (n - 6 * g6) % 4 != 0 && (n - 6 * g6 + 6) % 4 == 0) g6--; // 8 rows: 4 + 4, not 6 + 1 + 1
         int n6 = 6 * g6, n4 = n6 + (n - n6) / 4 * 4;
+        interleave(s, n6, n4, n, cols, vec);
+        float[] w = s.wi, xs = s.xs;
         for (int t0 = 0; t0 < batch; t0 += PANEL_TOKENS) {
             int nt = Math.min(PANEL_TOKENS, batch - t0);
             if (vec == 0) java.util.Arrays.fill(s.acc, 0f); // no column block to start the accumulators
@@ -88,23 +123,46 @@ public final class PackedTile {
                 // them was ~4% of prefill. Same values: an FMA into +0 and into a loaded +0 round alike.
                 boolean first = k0 == 0;
                 for (int rg = 0; rg < n6; rg += 6) {
-                    int j = 0;
-                    for (; j + 4 <= nt; j += 4) block6x4(w, rg * ws, ws, xs, (t0 + j) * xst, xst, k0, k1, s.acc, (j * PANEL_ROWS + rg) * L, first);
+                    int j = 0, wo = rg * vec;
+                    for (; j + 4 <= nt; j += 4) block6x4(w, wo, xs, tokenOffset(t0 + j, vec), k0, k1, s.acc, (j * PANEL_ROWS + rg) * L, first);
                     for (; j < nt; j++) {
-                        block4x1(w, rg * ws, ws, xs, (t0 + j) * xst, k0, k1, s.acc, (j * PANEL_ROWS + rg) * L, first);
-                        for (int k = rg + 4; k < rg + 6; k++) block1x1(w, k * ws, xs, (t0 + j) * xst, k0, k1, s.acc, (j * PANEL_ROWS + k) * L, first);
+                        int xo = tokenOffset(t0 + j, vec), ao = (j * PANEL_ROWS + rg) * L;
+                        block4x1(w, wo, 6, xs, xo, k0, k1, s.acc, ao, first);
+                        block1x1(w, wo + 4 * L, 6, xs, xo, k0, k1, s.acc, ao + 4 * L, first);
+                        block1x1(w, wo + 5 * L, 6, xs, xo, k0, k1, s.acc, ao + 5 * L, first);
                     }
                 }
                 for (int rg = n6; rg < n4; rg += 4) {
-                    int j = 0;
-                    for (; j + 4 <= nt; j += 4) block4x4(w, rg * ws, ws, xs, (t0 + j) * xst, xst, k0, k1, s.acc, (j * PANEL_ROWS + rg) * L, first);
-                    for (; j < nt; j++) block4x1(w, rg * ws, ws, xs, (t0 + j) * xst, k0, k1, s.acc, (j * PANEL_ROWS + rg) * L, first);
+                    int j = 0, wo = rg * vec;
+                    for (; j + 4 <= nt; j += 4) block4x4(w, wo, xs, tokenOffset(t0 + j, vec), k0, k1, s.acc, (j * PANEL_ROWS + rg) * L, first);
+                    for (; j < nt; j++) block4x1(w, wo, 4, xs, tokenOffset(t0 + j, vec), k0, k1, s.acc, (j * PANEL_ROWS + rg) * L, first);
                 }
                 for (int k = n4; k < n; k++) {
-                    for (int j = 0; j < nt; j++) block1x1(w, k * ws, xs, (t0 + j) * xst, k0, k1, s.acc, (j * PANEL_ROWS + k) * L, first);
+                    for (int j = 0; j < nt; j++) block1x1(w, k * vec, 1, xs, tokenOffset(t0 + j, vec), k0, k1, s.acc, (j * PANEL_ROWS + k) * L, first);
                 }
             }
-            finish(s, n, t0, nt, w, cols, vec, x, out, rows, r0);
+            finish(s, n, t0, nt, s.w, cols, vec, x, out, rows, r0);
+        }
+    }
+
+    /**
+     * Copies the panel's vector part into {@link Scratch#wi} in the register blocks' groups (rows {@code [0, n6)} in
+     * 6s, {@code [n6, n4)} in 4s, the rest one by one): a group of g rows occupies {@code g·vec} floats from
+     * {@code first row·vec}, chunk by chunk, the g rows' {@code L} floats of a chunk side by side. A block then reads
+     * its weights as one stream with constant offsets: with each row a stream of its own (10 streams and 10 index
+     * registers per 6×4 block), C2 spilled index registers and the loop ran ~50 instructions per 24 FMAs (~36
+     * now). pp128 tok/s, 2 threads, alternating rounds, before / after: 0.6B BF16 220 / 252, 0.6B Q8_0 281 / 297,
+     * 4B Q4_0 35.0 / 38.5. The copy is one pass over the panel, next to the widening pass the panel already costs.
+     */
+    private static void interleave(Scratch s, int n6, int n4, int n, int cols, int vec) {
+        if (s.wi.length < PANEL_ROWS * vec) s.wi = new float[PANEL_ROWS * vec];
+        float[] w = s.w, wi = s.wi;
+        int ws = stride(cols);
+        for (int k = 0; k < n; k++) {
+            int g = k < n6 ? 6 : k < n4 ? 4 : 1;
+            int first = k < n6 ? k - k % 6 : k < n4 ? k - (k - n6) % 4 : k;
+            int dst = first * vec + (k - first) * L, src = k * ws;
+            for (int c = 0; c < vec; c += L, dst += g * L) FloatVector.fromArray(F, w, src + c).intoArray(wi, dst);
         }
     }
 
@@ -135,8 +193,8 @@ public final class PackedTile {
         }
     }
 
-    /** As {@link #block4x4}, for rows at {@code wo + {0..5}·cols}. */
-    private static void block6x4(float[] w, int wo, int cols, float[] xs, int xo, int vec, int k0, int k1, float[] acc, int ao, boolean first) {
+    /** 6 rows (a group of {@link #interleave}) × 4 tokens (a group of {@link Scratch#layOut}), columns {@code [k0, k1)}. */
+    private static void block6x4(float[] w, int wo, float[] xs, int xo, int k0, int k1, float[] acc, int ao, boolean first) {
         final int TS = PANEL_ROWS * L; // token stride of the accumulators; rows are L apart
         FloatVector a00 = FloatVector.zero(F), a01 = a00, a02 = a00, a03 = a00, a10 = a00, a11 = a00, a12 = a00, a13 = a00;
         FloatVector a20 = a00, a21 = a00, a22 = a00, a23 = a00, a30 = a00, a31 = a00, a32 = a00, a33 = a00;
@@ -155,22 +213,21 @@ public final class PackedTile {
             a50 = FloatVector.fromArray(F, acc, ao + 5 * L); a51 = FloatVector.fromArray(F, acc, ao + 5 * L + TS);
             a52 = FloatVector.fromArray(F, acc, ao + 5 * L + 2 * TS); a53 = FloatVector.fromArray(F, acc, ao + 5 * L + 3 * TS);
         }
-        int w0 = wo, w1 = wo + cols, w2 = w1 + cols, w3 = w2 + cols, w4 = w3 + cols, w5 = w4 + cols;
-        int x0 = xo, x1 = xo + vec, x2 = x1 + vec, x3 = x2 + vec;
-        for (int c = k0; c < k1; c += L) {
-            FloatVector v0 = FloatVector.fromArray(F, xs, x0 + c), v1 = FloatVector.fromArray(F, xs, x1 + c);
-            FloatVector v2 = FloatVector.fromArray(F, xs, x2 + c), v3 = FloatVector.fromArray(F, xs, x3 + c);
-            FloatVector u = FloatVector.fromArray(F, w, w0 + c);
+        int end = wo + 6 * k1;
+        for (int p = wo + 6 * k0, q = xo + 4 * k0; p < end; p += 6 * L, q += 4 * L) {
+            FloatVector v0 = FloatVector.fromArray(F, xs, q), v1 = FloatVector.fromArray(F, xs, q + L);
+            FloatVector v2 = FloatVector.fromArray(F, xs, q + 2 * L), v3 = FloatVector.fromArray(F, xs, q + 3 * L);
+            FloatVector u = FloatVector.fromArray(F, w, p);
             a00 = u.fma(v0, a00); a01 = u.fma(v1, a01); a02 = u.fma(v2, a02); a03 = u.fma(v3, a03);
-            u = FloatVector.fromArray(F, w, w1 + c);
+            u = FloatVector.fromArray(F, w, p + L);
             a10 = u.fma(v0, a10); a11 = u.fma(v1, a11); a12 = u.fma(v2, a12); a13 = u.fma(v3, a13);
-            u = FloatVector.fromArray(F, w, w2 + c);
+            u = FloatVector.fromArray(F, w, p + 2 * L);
             a20 = u.fma(v0, a20); a21 = u.fma(v1, a21); a22 = u.fma(v2, a22); a23 = u.fma(v3, a23);
-            u = FloatVector.fromArray(F, w, w3 + c);
+            u = FloatVector.fromArray(F, w, p + 3 * L);
             a30 = u.fma(v0, a30); a31 = u.fma(v1, a31); a32 = u.fma(v2, a32); a33 = u.fma(v3, a33);
-            u = FloatVector.fromArray(F, w, w4 + c);
+            u = FloatVector.fromArray(F, w, p + 4 * L);
             a40 = u.fma(v0, a40); a41 = u.fma(v1, a41); a42 = u.fma(v2, a42); a43 = u.fma(v3, a43);
-            u = FloatVector.fromArray(F, w, w5 + c);
+            u = FloatVector.fromArray(F, w, p + 5 * L);
             a50 = u.fma(v0, a50); a51 = u.fma(v1, a51); a52 = u.fma(v2, a52); a53 = u.fma(v3, a53);
         }
         a00.intoArray(acc, ao); a01.intoArray(acc, ao + TS); a02.intoArray(acc, ao + 2 * TS); a03.intoArray(acc, ao + 3 * TS);
@@ -181,8 +238,8 @@ public final class PackedTile {
         a50.intoArray(acc, ao + 5 * L); a51.intoArray(acc, ao + 5 * L + TS); a52.intoArray(acc, ao + 5 * L + 2 * TS); a53.intoArray(acc, ao + 5 * L + 3 * TS);
     }
 
-    /** Rows at {@code wo + {0,1,2,3}·cols} × tokens at {@code xo + {0,1,2,3}·vec} (strides), columns [k0, k1). */
-    private static void block4x4(float[] w, int wo, int cols, float[] xs, int xo, int vec, int k0, int k1, float[] acc, int ao, boolean first) {
+    /** As {@link #block6x4}, for a group of 4 rows. */
+    private static void block4x4(float[] w, int wo, float[] xs, int xo, int k0, int k1, float[] acc, int ao, boolean first) {
         final int TS = PANEL_ROWS * L; // token stride of the accumulators; rows are L apart
         FloatVector a00 = FloatVector.zero(F), a01 = a00, a02 = a00, a03 = a00, a10 = a00, a11 = a00, a12 = a00, a13 = a00;
         FloatVector a20 = a00, a21 = a00, a22 = a00, a23 = a00, a30 = a00, a31 = a00, a32 = a00, a33 = a00;
@@ -196,18 +253,17 @@ public final class PackedTile {
             a30 = FloatVector.fromArray(F, acc, ao + 3 * L); a31 = FloatVector.fromArray(F, acc, ao + 3 * L + TS);
             a32 = FloatVector.fromArray(F, acc, ao + 3 * L + 2 * TS); a33 = FloatVector.fromArray(F, acc, ao + 3 * L + 3 * TS);
         }
-        int w0 = wo, w1 = wo + cols, w2 = w1 + cols, w3 = w2 + cols;
-        int x0 = xo, x1 = xo + vec, x2 = x1 + vec, x3 = x2 + vec;
-        for (int c = k0; c < k1; c += L) {
-            FloatVector v0 = FloatVector.fromArray(F, xs, x0 + c), v1 = FloatVector.fromArray(F, xs, x1 + c);
-            FloatVector v2 = FloatVector.fromArray(F, xs, x2 + c), v3 = FloatVector.fromArray(F, xs, x3 + c);
-            FloatVector u = FloatVector.fromArray(F, w, w0 + c);
+        int end = wo + 4 * k1;
+        for (int p = wo + 4 * k0, q = xo + 4 * k0; p < end; p += 4 * L, q += 4 * L) {
+            FloatVector v0 = FloatVector.fromArray(F, xs, q), v1 = FloatVector.fromArray(F, xs, q + L);
+            FloatVector v2 = FloatVector.fromArray(F, xs, q + 2 * L), v3 = FloatVector.fromArray(F, xs, q + 3 * L);
+            FloatVector u = FloatVector.fromArray(F, w, p);
             a00 = u.fma(v0, a00); a01 = u.fma(v1, a01); a02 = u.fma(v2, a02); a03 = u.fma(v3, a03);
-            u = FloatVector.fromArray(F, w, w1 + c);
+            u = FloatVector.fromArray(F, w, p + L);
             a10 = u.fma(v0, a10); a11 = u.fma(v1, a11); a12 = u.fma(v2, a12); a13 = u.fma(v3, a13);
-            u = FloatVector.fromArray(F, w, w2 + c);
+            u = FloatVector.fromArray(F, w, p + 2 * L);
             a20 = u.fma(v0, a20); a21 = u.fma(v1, a21); a22 = u.fma(v2, a22); a23 = u.fma(v3, a23);
-            u = FloatVector.fromArray(F, w, w3 + c);
+            u = FloatVector.fromArray(F, w, p + 3 * L);
             a30 = u.fma(v0, a30); a31 = u.fma(v1, a31); a32 = u.fma(v2, a32); a33 = u.fma(v3, a33);
         }
         a00.intoArray(acc, ao); a01.intoArray(acc, ao + TS); a02.intoArray(acc, ao + 2 * TS); a03.intoArray(acc, ao + 3 * TS);
@@ -216,7 +272,8 @@ public final class PackedTile {
         a30.intoArray(acc, ao + 3 * L); a31.intoArray(acc, ao + 3 * L + TS); a32.intoArray(acc, ao + 3 * L + 2 * TS); a33.intoArray(acc, ao + 3 * L + 3 * TS);
     }
 
-    private static void block4x1(float[] w, int wo, int cols, float[] xs, int xo, int k0, int k1, float[] acc, int ao, boolean first) {
+    /** The first 4 rows of a group of {@code g} rows at {@code wo}, × one token at {@code xo}. */
+    private static void block4x1(float[] w, int wo, int g, float[] xs, int xo, int k0, int k1, float[] acc, int ao, boolean first) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         if (!first) {
             a0 = FloatVector.fromArray(F, acc, ao);
@@ -224,20 +281,22 @@ public final class PackedTile {
             a2 = FloatVector.fromArray(F, acc, ao + 2 * L);
             a3 = FloatVector.fromArray(F, acc, ao + 3 * L);
         }
-        int w1 = wo + cols, w2 = w1 + cols, w3 = w2 + cols;
-        for (int c = k0; c < k1; c += L) {
-            FloatVector v = FloatVector.fromArray(F, xs, xo + c);
-            a0 = FloatVector.fromArray(F, w, wo + c).fma(v, a0);
-            a1 = FloatVector.fromArray(F, w, w1 + c).fma(v, a1);
-            a2 = FloatVector.fromArray(F, w, w2 + c).fma(v, a2);
-            a3 = FloatVector.fromArray(F, w, w3 + c).fma(v, a3);
+        int end = wo + g * k1;
+        for (int p = wo + g * k0, q = xo + 4 * k0; p < end; p += g * L, q += 4 * L) {
+            FloatVector v = FloatVector.fromArray(F, xs, q);
+            a0 = FloatVector.fromArray(F, w, p).fma(v, a0);
+            a1 = FloatVector.fromArray(F, w, p + L).fma(v, a1);
+            a2 = FloatVector.fromArray(F, w, p + 2 * L).fma(v, a2);
+            a3 = FloatVector.fromArray(F, w, p + 3 * L).fma(v, a3);
         }
         a0.intoArray(acc, ao); a1.intoArray(acc, ao + L); a2.intoArray(acc, ao + 2 * L); a3.intoArray(acc, ao + 3 * L);
     }
 
-    private static void block1x1(float[] w, int wo, float[] xs, int xo, int k0, int k1, float[] acc, int ao, boolean first) {
+    /** One row of a group of {@code g} rows (its first chunk at {@code wo}) × one token at {@code xo}. */
+    private static void block1x1(float[] w, int wo, int g, float[] xs, int xo, int k0, int k1, float[] acc, int ao, boolean first) {
         FloatVector a = first ? FloatVector.zero(F) : FloatVector.fromArray(F, acc, ao);
-        for (int c = k0; c < k1; c += L) a = FloatVector.fromArray(F, w, wo + c).fma(FloatVector.fromArray(F, xs, xo + c), a);
+        int end = wo + g * k1;
+        for (int p = wo + g * k0, q = xo + 4 * k0; p < end; p += g * L, q += 4 * L) a = FloatVector.fromArray(F, w, p).fma(FloatVector.fromArray(F, xs, q), a);
         a.intoArray(acc, ao);
     }
 }

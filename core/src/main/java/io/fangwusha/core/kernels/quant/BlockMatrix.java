@@ -48,8 +48,8 @@ abstract sealed class BlockMatrix implements MatrixWeights
     private static final VectorSpecies<Short> S16 = ShortVector.SPECIES_256;
     private static final VectorSpecies<Integer> I16 = IntVector.SPECIES_512;
 
-    /** Per-thread copies: activations at the tile stride, decoded rows for the generic {@link #dot4}, lane sums. */
-    private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[3][0]);
+    /** Per-thread buffers: decoded rows for the generic {@link #dot4}, lane sums. */
+    private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[2][0]);
 
     final MemorySegment data;
     final int rows;
@@ -239,7 +239,7 @@ abstract sealed class BlockMatrix implements MatrixWeights
      * in a large kernel) boxes it, which cost ~50 MB of garbage per 0.6B token.
      */
     void dot4(int r, float[] x, int xOff, float[] out, int o, float[] lanes, long ahead) {
-        float[] w = buffer(1, 4 * cols);
+        float[] w = buffer(0, 4 * cols);
         for (int k = 0; k < 4; k++) decodeRow((r + k) * rowBytes, w, k * cols);
         for (int k = 0; k < 4; k++) out[o + k] = dot(w, k * cols, x, xOff, cols, lanes);
     }
@@ -293,7 +293,7 @@ abstract sealed class BlockMatrix implements MatrixWeights
             multiplyPacked(x, batch, out, rowStart, rowEnd);
             return;
         }
-        float[] lanes = buffer(2, lanesLength());
+        float[] lanes = buffer(1, lanesLength());
         if (streamsGroups() && rowBytes <= TOUCH_MAX_ROW_BYTES) {
             multiplyStreaming(x, batch, out, rowStart, rowEnd, lanes);
             return;
@@ -353,7 +353,7 @@ abstract sealed class BlockMatrix implements MatrixWeights
 
     private void singleRows(float[] x, int batch, float[] out, int r, int rowEnd, float[] lanes) {
         if (r < rowEnd) {
-            float[] w = buffer(1, cols);
+            float[] w = buffer(0, cols);
             for (; r < rowEnd; r++) {
                 decodeRow(r * rowBytes, w, 0);
                 for (int b = 0; b < batch; b++) out[b * rows + r] = dot(w, 0, x, b * cols, cols, lanes);
@@ -362,16 +362,15 @@ abstract sealed class BlockMatrix implements MatrixWeights
     }
 
     private void multiplyPacked(float[] x, int batch, float[] out, int rowStart, int rowEnd) {
-        int xst = PackedTile.stride(cols), ws = PackedTile.stride(cols);
-        float[] xs = buffer(0, batch * xst);
-        for (int b = 0; b < batch; b++) System.arraycopy(x, b * cols, xs, b * xst, cols);
+        int ws = PackedTile.stride(cols);
         PackedTile.Scratch s = PackedTile.scratch();
+        s.layOut(x, batch, cols, cols, false);
         float[] w = s.panel(cols);
         for (int r = rowStart; r < rowEnd; r += PackedTile.PANEL_ROWS) {
             int n = Math.min(PackedTile.PANEL_ROWS, rowEnd - r);
             CacheWarmer.warm(data, r * rowBytes, (r + n) * rowBytes);
             for (int k = 0; k < n; k++) decodeRow((r + k) * rowBytes, w, k * ws);
-            PackedTile.multiply(s, n, cols, cols, xs, x, batch, out, rows, r);
+            PackedTile.multiply(s, n, cols, cols, x, batch, out, rows, r);
         }
     }
 
