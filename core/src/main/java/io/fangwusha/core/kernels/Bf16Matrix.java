@@ -162,13 +162,7 @@ public final class Bf16Matrix extends DenseMatrix {
         if (holder[0].length < batch * stride) holder[0] = new float[batch * stride];
         float[] xs = holder[0];
         for (int b = 0; b < batch; b++) {
-            int src = b * cols, dst = b * stride;
-            for (int c = 0; c < chunkCols; c += CHUNK) {
-                for (int i = 0; i < L; i++) {
-                    xs[dst + c + i] = x[src + c + 2 * i];
-                    xs[dst + c + L + i] = x[src + c + 2 * i + 1];
-                }
-            }
+            PackedTile.splitEvenOdd(x, b * cols, chunkCols, xs, b * stride, CHUNK, L);
         }
         return xs;
     }
