@@ -1,6 +1,7 @@
 package io.fangwusha.core.kernels;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -79,12 +80,13 @@ public final class PackedTile {
     }
 
     /** Lane indexes of the even and the odd elements of two vectors. */
-    private static final FloatVector EVENS = indexes(0), ODDS = indexes(1);
+    private static final IntVector EVENS = indexes(0), ODDS = indexes(1);
 
-    private static FloatVector indexes(int first) {
-        float[] v = new float[L];
+    /** Int indexes: a float index vector is converted to ints on every use (with checks for NaN and overflow). */
+    private static IntVector indexes(int first) {
+        int[] v = new int[L];
         for (int i = 0; i < L; i++) v[i] = first + 2 * i;
-        return FloatVector.fromArray(F, v, 0);
+        return IntVector.fromArray(IntVector.SPECIES_PREFERRED, v, 0);
     }
 
     /**
@@ -95,9 +97,10 @@ public final class PackedTile {
      */
     static void splitEvenOdd(float[] x, int from, int n, float[] dst, int to, int chunkStep, int oddOffset) {
         for (int c = 0; c < n; c += 2 * L, to += chunkStep) {
-            FloatVector a = FloatVector.fromArray(F, x, from + c), b = FloatVector.fromArray(F, x, from + c + L);
-            EVENS.selectFrom(a, b).intoArray(dst, to);
-            ODDS.selectFrom(a, b).intoArray(dst, to + oddOffset);
+            IntVector a = FloatVector.fromArray(F, x, from + c).reinterpretAsInts();
+            IntVector b = FloatVector.fromArray(F, x, from + c + L).reinterpretAsInts();
+            EVENS.selectFrom(a, b).reinterpretAsFloats().intoArray(dst, to);
+            ODDS.selectFrom(a, b).reinterpretAsFloats().intoArray(dst, to + oddOffset);
         }
     }
 
