@@ -132,28 +132,32 @@ public final class Bf16Matrix extends DenseMatrix {
     private void multiplyPacked(float[] x, int batch, float[] out, int rowStart, int rowEnd) {
         PackedTile.Scratch s = PackedTile.scratch();
         s.layOut(x, batch, cols, chunkCols, true);
-        float[] w = s.panel(cols);
+        float[] w = s.panel(chunkCols), tails = s.tails(cols - chunkCols);
         for (int r = rowStart; r < rowEnd; r += PackedTile.PANEL_ROWS) {
             int n = Math.min(PackedTile.PANEL_ROWS, rowEnd - r);
             CacheWarmer.warm(data, 2L * r * cols, 2L * (r + n) * cols);
-            for (int k = 0; k < n; k++) widen(r + k, w, k * PackedTile.stride(cols));
+            for (int k = 0; k < n; k++) {
+                widen(r + k, w, PackedTile.rowOffset(n, k, chunkCols), PackedTile.chunkStep(n, k), tails, k * (cols - chunkCols));
+            }
             PackedTile.multiply(s, n, cols, chunkCols, x, batch, out, rows, r);
         }
     }
 
-    /** Row {@code r} as float32 in the split order of {@link #split} (evens then odds per chunk), tail in order. */
-    private void widen(int r, float[] w, int off) {
+    /**
+     * Row {@code r} as float32 in the split order of {@link #split} (evens then odds per chunk), {@code L}-float
+     * chunk {@code j} at {@code w[off + j·step]}; the tail in order at {@code tails[tailOff ..]}.
+     */
+    private void widen(int r, float[] w, int off, int step, float[] tails, int tailOff) {
         long base = (long) r * cols;
         // Byte offsets in a long induction variable: the loop form in which C2 hoists the segment's bounds checks
         // (an int column index converted per load made this loop cost more than the FMAs of 4 tokens).
         long start = base * 2, end = start + chunkCols * 2L;
-        for (long o = start; o < end; o += 2 * CHUNK) {
-            int c = off + (int) ((o - start) >>> 1);
+        for (long o = start; o < end; o += 2 * CHUNK, off += 2 * step) {
             IntVector bits = IntVector.fromMemorySegment(I, data, o, ByteOrder.LITTLE_ENDIAN);
-            even(bits).intoArray(w, c);
-            odd(bits).intoArray(w, c + L);
+            even(bits).intoArray(w, off);
+            odd(bits).intoArray(w, off + step);
         }
-        for (int c = chunkCols; c < cols; c++) w[off + c] = scalar(base + c);
+        for (int c = chunkCols; c < cols; c++) tails[tailOff + c - chunkCols] = scalar(base + c);
     }
 
     /** Per activation row ({@code stride} apart) and per 2·L chunk: the even elements, then the odd ones. */

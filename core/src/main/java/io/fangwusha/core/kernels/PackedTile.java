@@ -5,12 +5,12 @@ import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The prefill micro-kernel shared by every weight type. A panel of up to {@link #PANEL_ROWS} weight rows, already
- * widened to float32 into a per-thread buffer, is multiplied with the activations in cache blocks of
+ * The prefill micro-kernel shared by every weight type. A panel of up to {@link #PANEL_ROWS} weight rows, widened
+ * to float32 by the weight type straight into a per-thread buffer, is multiplied with the activations in cache blocks of
  * {@link #PANEL_TOKENS} tokens × {@link #BLOCK_COLS} columns (both operands L2-resident) and register blocks of
  * 6 (or 4) rows × 4 tokens (each loaded vector feeds 4 or 6 FMAs, no conversion work in the inner loop). Both
- * operands are interleaved first, the rows of a register block and the tokens of one chunk by chunk, so that a
- * block reads two streams at constant offsets ({@link #interleave}, {@link Scratch#layOut}). Between column
+ * operands are laid out in the blocks' groups, the rows of a register block and the tokens of one side by side chunk
+ * by chunk, so that a block reads two streams at constant offsets ({@link #rowOffset}, {@link Scratch#layOut}). Between column
  * blocks the vector accumulators are parked in {@link Scratch#acc} unchanged, so blocking does not change any
  * result. Widening costs one pass per call instead of one per token.
  *
@@ -44,19 +44,29 @@ public final class PackedTile {
 
     /** Per-thread buffers: the widened weight panel and the parked accumulators. */
     public static final class Scratch {
+        /** The panel's vector part in row groups ({@link #rowOffset}). */
         private float[] w = new float[0];
-        /** The panel's vector part interleaved in row groups ({@link #interleave}). */
-        private float[] wi = new float[0];
+        /** The panel's scalar tails, row k's at {@code k·(cols - vec)}. */
+        private float[] tails = new float[0];
         /** The activations as {@link #layOut} leaves them. */
         private float[] xs = new float[0];
         /** Token-major: the accumulator of row k and token j at {@code (j * PANEL_ROWS + k) * L}. */
         private final float[] acc = new float[PANEL_ROWS * PANEL_TOKENS * L];
         private final float[] sums = new float[PANEL_ROWS * PANEL_TOKENS];
 
-        /** A buffer for {@code PANEL_ROWS} rows of {@code cols} floats, row k at {@code k*stride(cols)}. */
-        public float[] panel(int cols) {
-            if (w.length < PANEL_ROWS * stride(cols)) w = new float[PANEL_ROWS * stride(cols)];
+        /**
+         * The panel for rows whose vector part is {@code vec} floats: chunk {@code j} ({@code L} floats) of row
+         * {@code k} of an {@code n}-row panel goes to {@code rowOffset(n, k, vec) + j·chunkStep(n, k)}.
+         */
+        public float[] panel(int vec) {
+            if (w.length < PANEL_ROWS * vec) w = new float[PANEL_ROWS * vec];
             return w;
+        }
+
+        /** Where the panel's scalar tails go ({@code tail} floats per row, row k's at {@code k·tail}). */
+        public float[] tails(int tail) {
+            if (tails.length < PANEL_ROWS * tail) tails = new float[PANEL_ROWS * tail];
+            return tails;
         }
 
         /**
@@ -106,14 +116,6 @@ public final class PackedTile {
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
-    /**
-     * Row stride for {@code n} floats: one cache line more than needed, so that rows of a power-of-two length do not
-     * all map to the same L1 sets (16 rows 4 KiB apart would exceed the 12 ways and thrash).
-     */
-    public static int stride(int n) {
-        return n + L;
-    }
-
     public static Scratch scratch() {
         return SCRATCH.get();
     }
@@ -125,16 +127,14 @@ public final class PackedTile {
 
     /**
      * {@code out[b*rows + r0 + k] = dot(row k, token b)} for {@code k < n} and every token {@code b < batch}.
-     * Row k is packed at {@code s.panel(cols)[k*stride(cols) ..]}: columns {@code [0, vec)} in the order of the
-     * activations {@link Scratch#layOut} laid out ({@code vec} a multiple of the vector length), then
-     * {@code [vec, cols)} in natural order; {@code x} holds the natural-order activations (for that tail).
+     * Row k's columns {@code [0, vec)} are in {@code s.panel(vec)} ({@link #rowOffset}, {@link #chunkStep}), in the
+     * order of the activations {@link Scratch#layOut} laid out ({@code vec} a multiple of the vector length); its
+     * columns {@code [vec, cols)} in natural order in {@code s.tails(cols - vec)}; {@code x} holds the
+     * natural-order activations (for that tail).
      */
     public static void multiply(Scratch s, int n, int cols, int vec, float[] x, int batch, float[] out, int rows, int r0) {
-        int g6 = n / 6;
-        if (g6 > 0 && (n - 6 * g6) % 4 != 0 && (n - 6 * g6 + 6) % 4 == 0) g6--; // 8 rows: 4 + 4, not 6 + 1 + 1
-        int n6 = 6 * g6, n4 = n6 + (n - n6) / 4 * 4;
-        interleave(s, n6, n4, n, cols, vec);
-        float[] w = s.wi, xs = s.xs;
+        int n6 = rowsIn6s(n), n4 = n6 + (n - n6) / 4 * 4;
+        float[] w = s.w, xs = s.xs;
         for (int t0 = 0; t0 < batch; t0 += PANEL_TOKENS) {
             int nt = Math.min(PANEL_TOKENS, batch - t0);
             if (vec == 0) java.util.Arrays.fill(s.acc, 0f); // no column block to start the accumulators
@@ -162,29 +162,41 @@ public final class PackedTile {
                     for (int j = 0; j < nt; j++) block1x1(w, k * vec, 1, xs, tokenOffset(t0 + j, vec), k0, k1, s.acc, (j * PANEL_ROWS + k) * L, first);
                 }
             }
-            finish(s, n, t0, nt, s.w, cols, vec, x, out, rows, r0);
+            finish(s, n, t0, nt, cols, vec, x, out, rows, r0);
         }
     }
 
+    /** Rows of an {@code n}-row panel in 6-row blocks: 8 rows as 4 + 4, not 6 + 1 + 1. */
+    private static int rowsIn6s(int n) {
+        int g6 = n / 6;
+        if (g6 > 0 && (n - 6 * g6) % 4 != 0 && (n - 6 * g6 + 6) % 4 == 0) g6--;
+        return 6 * g6;
+    }
+
+    /** The size of row {@code k}'s group in an {@code n}-row panel: 6, 4 or 1 (the register blocks' shapes). */
+    private static int groupRows(int n, int k) {
+        int n6 = rowsIn6s(n);
+        return k < n6 ? 6 : k < n6 + (n - n6) / 4 * 4 ? 4 : 1;
+    }
+
     /**
-     * Copies the panel's vector part into {@link Scratch#wi} in the register blocks' groups (rows {@code [0, n6)} in
-     * 6s, {@code [n6, n4)} in 4s, the rest one by one): a group of g rows occupies {@code g·vec} floats from
-     * {@code first row·vec}, chunk by chunk, the g rows' {@code L} floats of a chunk side by side. A block then reads
-     * its weights as one stream with constant offsets: with each row a stream of its own (10 streams and 10 index
+     * Where row {@code k}'s first chunk goes in the panel ({@link Scratch#panel}). The rows of a register block's
+     * group lie side by side, chunk by chunk: a group of g rows occupies {@code g·vec} floats from
+     * {@code (first row)·vec}, and its rows' {@code L} floats of one chunk are adjacent. A block then reads its
+     * weights as one stream with constant offsets: with each row a stream of its own (10 streams and 10 index
      * registers per 6×4 block), C2 spilled index registers and the loop ran ~50 instructions per 24 FMAs (~36
-     * now). pp128 tok/s, 2 threads, alternating rounds, before / after: 0.6B BF16 220 / 252, 0.6B Q8_0 281 / 297,
-     * 4B Q4_0 35.0 / 38.5. The copy is one pass over the panel, next to the widening pass the panel already costs.
+     * now). pp128 tok/s, 2 threads, alternating rounds, before / after (rows copied into the groups from a
+     * row-major panel): 0.6B BF16 220 / 252, 0.6B Q8_0 281 / 297, 4B Q4_0 35.0 / 38.5.
      */
-    private static void interleave(Scratch s, int n6, int n4, int n, int cols, int vec) {
-        if (s.wi.length < PANEL_ROWS * vec) s.wi = new float[PANEL_ROWS * vec];
-        float[] w = s.w, wi = s.wi;
-        int ws = stride(cols);
-        for (int k = 0; k < n; k++) {
-            int g = k < n6 ? 6 : k < n4 ? 4 : 1;
-            int first = k < n6 ? k - k % 6 : k < n4 ? k - (k - n6) % 4 : k;
-            int dst = first * vec + (k - first) * L, src = k * ws;
-            for (int c = 0; c < vec; c += L, dst += g * L) FloatVector.fromArray(F, w, src + c).intoArray(wi, dst);
-        }
+    public static int rowOffset(int n, int k, int vec) {
+        int n6 = rowsIn6s(n), n4 = n6 + (n - n6) / 4 * 4;
+        int first = k < n6 ? k - k % 6 : k < n4 ? k - (k - n6) % 4 : k;
+        return first * vec + (k - first) * L;
+    }
+
+    /** The distance between row {@code k}'s consecutive chunks in the panel: its group's rows × {@code L}. */
+    public static int chunkStep(int n, int k) {
+        return groupRows(n, k) * L;
     }
 
     /**
@@ -195,7 +207,7 @@ public final class PackedTile {
      * apart) the stores of this step held ~half of {@code multiply}'s own samples in a 0.6B BF16 prefill profile.
      * Accumulators of rows or tokens outside the panel are reduced too and ignored.
      */
-    private static void finish(Scratch s, int n, int t0, int nt, float[] w, int cols, int vec, float[] x, float[] out, int rows, int r0) {
+    private static void finish(Scratch s, int n, int t0, int nt, int cols, int vec, float[] x, float[] out, int rows, int r0) {
         float[] sums = s.sums;
         int count = nt * PANEL_ROWS;
         if (VectorMath.SIXTEEN_LANES) {
@@ -207,14 +219,14 @@ public final class PackedTile {
             int so = j * PANEL_ROWS, xo = (t0 + j) * cols, oo = (t0 + j) * rows + r0;
             for (int k = 0; k < n; k++) {
                 float v = sums[so + k];
-                int wo = k * stride(cols);
-                for (int c = vec; c < cols; c++) v += w[wo + c] * x[xo + c];
+                int to = k * (cols - vec) - vec;
+                for (int c = vec; c < cols; c++) v += s.tails[to + c] * x[xo + c];
                 out[oo + k] = v;
             }
         }
     }
 
-    /** 6 rows (a group of {@link #interleave}) × 4 tokens (a group of {@link Scratch#layOut}), columns {@code [k0, k1)}. */
+    /** 6 rows (a group of {@link #rowOffset}) × 4 tokens (a group of {@link Scratch#layOut}), columns {@code [k0, k1)}. */
     private static void block6x4(float[] w, int wo, float[] xs, int xo, int k0, int k1, float[] acc, int ao, boolean first) {
         final int TS = PANEL_ROWS * L; // token stride of the accumulators; rows are L apart
         FloatVector a00 = FloatVector.zero(F), a01 = a00, a02 = a00, a03 = a00, a10 = a00, a11 = a00, a12 = a00, a13 = a00;

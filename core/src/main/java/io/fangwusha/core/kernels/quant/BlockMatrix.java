@@ -227,7 +227,20 @@ abstract sealed class BlockMatrix implements MatrixWeights
     }
 
     /** Decodes one row into {@code dst[off .. off+cols)}. */
-    abstract void decodeRow(long rowOffset, float[] dst, int off);
+    final void decodeRow(long rowOffset, float[] dst, int off) {
+        decodeRow(rowOffset, dst, off, L);
+    }
+
+    /**
+     * Decodes one row, its {@code L}-float chunk {@code j} into {@code dst[off + j·step ..]} (a prefill panel's
+     * layout, {@link PackedTile#rowOffset}); {@code step == L} writes the row contiguously.
+     */
+    abstract void decodeRow(long rowOffset, float[] dst, int off, int step);
+
+    /** Where element {@code e} (a multiple of {@code L}) of a row decoded at {@code off} with {@code step} goes. */
+    static int at(int off, int e, int step) {
+        return off + e / L * step;
+    }
 
     /**
      * {@code out[o + k] = dot(row r+k, x[xOff ..])} for {@code k < 4}, in the canonical order. Types whose
@@ -362,14 +375,13 @@ abstract sealed class BlockMatrix implements MatrixWeights
     }
 
     private void multiplyPacked(float[] x, int batch, float[] out, int rowStart, int rowEnd) {
-        int ws = PackedTile.stride(cols);
         PackedTile.Scratch s = PackedTile.scratch();
         s.layOut(x, batch, cols, cols, false);
         float[] w = s.panel(cols);
         for (int r = rowStart; r < rowEnd; r += PackedTile.PANEL_ROWS) {
             int n = Math.min(PackedTile.PANEL_ROWS, rowEnd - r);
             CacheWarmer.warm(data, r * rowBytes, (r + n) * rowBytes);
-            for (int k = 0; k < n; k++) decodeRow((r + k) * rowBytes, w, k * ws);
+            for (int k = 0; k < n; k++) decodeRow((r + k) * rowBytes, w, PackedTile.rowOffset(n, k, cols), PackedTile.chunkStep(n, k));
             PackedTile.multiply(s, n, cols, cols, x, batch, out, rows, r);
         }
     }

@@ -166,17 +166,17 @@ final class Q4_0Matrix extends BlockMatrix {
     }
 
     @Override
-    void decodeRow(long rowOffset, float[] dst, int off) {
+    void decodeRow(long rowOffset, float[] dst, int off, int step) {
         int r = (int) (rowOffset / rowBytes);
         long scale = scaleAt(r), nib = quantsAt(r), scaleStep = scaleStep(r), nibStep = quantStep(r);
-        for (int blk = 0; blk < blocksPerRow; blk++, scale += scaleStep, nib += nibStep, off += 32) {
+        for (int blk = 0; blk < blocksPerRow; blk++, scale += scaleStep, nib += nibStep) {
             float d = f16(data, scale);
             ByteVector q = ByteVector.fromMemorySegment(B, data, nib, LE);
             ByteVector lo = q.and((byte) 0x0F).sub((byte) 8);
             ByteVector hi = q.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F).sub((byte) 8);
             for (int p = 0; p < PARTS; p++) {
-                ((FloatVector) lo.convertShape(VectorOperators.B2F, F, p)).mul(d).intoArray(dst, off + p * L);
-                ((FloatVector) hi.convertShape(VectorOperators.B2F, F, p)).mul(d).intoArray(dst, off + 16 + p * L);
+                ((FloatVector) lo.convertShape(VectorOperators.B2F, F, p)).mul(d).intoArray(dst, at(off, 32 * blk + p * L, step));
+                ((FloatVector) hi.convertShape(VectorOperators.B2F, F, p)).mul(d).intoArray(dst, at(off, 32 * blk + 16 + p * L, step));
             }
         }
     }

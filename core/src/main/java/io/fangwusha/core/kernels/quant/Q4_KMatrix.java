@@ -216,10 +216,10 @@ final class Q4_KMatrix extends BlockMatrix {
     private static final FloatVector K16 = L == 16 ? FloatVector.fromArray(F, new float[] {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}, 0) : null;
 
     @Override
-    void decodeRow(long rowOffset, float[] dst, int off) {
+    void decodeRow(long rowOffset, float[] dst, int off, int step) {
         int r = (int) (rowOffset / rowBytes);
         long head = scaleAt(r), quants = quantsAt(r), headStep = scaleStep(r), quantStep = quantStep(r), chunkStep = chunkStep(r);
-        for (int blk = 0; blk < blocksPerRow; blk++, head += headStep, quants += quantStep, off += 256) {
+        for (int blk = 0; blk < blocksPerRow; blk++, head += headStep, quants += quantStep) {
             float d = f16(data, head);
             float dmin = f16(data, head + 2);
             for (int j = 0; j < 4; j++) {
@@ -227,16 +227,16 @@ final class Q4_KMatrix extends BlockMatrix {
                 int sm2 = scaleMin(data, head + 4, 2 * j + 1);
                 float a1 = d * (sm1 & 0xFF), b1 = -dmin * (sm1 >> 8);
                 float a2 = d * (sm2 & 0xFF), b2 = -dmin * (sm2 >> 8);
-                int base = off + 64 * j;
+                int base = 256 * blk + 64 * j;
                 for (int h = 0; h < 2; h++) {
                     ByteVector q = ByteVector.fromMemorySegment(B, data, quants + chunkStep * j + 16 * h, LE);
                     ByteVector lo = q.and((byte) 0x0F);
                     ByteVector hi = q.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F);
                     for (int p = 0; p < PARTS; p++) {
                         ((FloatVector) lo.convertShape(VectorOperators.B2F, F, p)).fma(a1, b1)
-                                .intoArray(dst, base + 16 * h + p * L);
+                                .intoArray(dst, at(off, base + 16 * h + p * L, step));
                         ((FloatVector) hi.convertShape(VectorOperators.B2F, F, p)).fma(a2, b2)
-                                .intoArray(dst, base + 32 + 16 * h + p * L);
+                                .intoArray(dst, at(off, base + 32 + 16 * h + p * L, step));
                     }
                 }
             }

@@ -131,9 +131,9 @@ final class Q6_KMatrix extends BlockMatrix {
      * the quants as a vector was not always inlined here, and then boxed them).
      */
     @Override
-    void decodeRow(long rowOffset, float[] dst, int off) {
+    void decodeRow(long rowOffset, float[] dst, int off, int step) {
         long src = rowOffset;
-        for (int blk = 0; blk < blocksPerRow; blk++, src += 210, off += 256) {
+        for (int blk = 0; blk < blocksPerRow; blk++, src += 210) {
             float d = f16(data, src + 208);
             for (int half = 0; half < 2; half++) {
                 for (int h = 0; h < 2; h++) {
@@ -141,20 +141,20 @@ final class Q6_KMatrix extends BlockMatrix {
                     IntVector la = ByteVector.fromMemorySegment(B, data, ql, LE).reinterpretAsInts();
                     IntVector lb = ByteVector.fromMemorySegment(B, data, ql + 32, LE).reinterpretAsInts();
                     IntVector qh = ByteVector.fromMemorySegment(B, data, src + 128 + 32L * half + 16L * h, LE).reinterpretAsInts();
-                    int e = 128 * half + 16 * h;
+                    int e = 128 * half + 16 * h, b = 256 * blk + e;
                     float a;
                     ByteVector q = la.and(LOW).or(qh.lanewise(LSHL, 4).and(HIGH)).reinterpretAsBytes().sub((byte) 32);
                     a = d * scale(src, e / 16);
-                    for (int p = 0; p < PARTS; p++) ((FloatVector) q.convertShape(B2F, F, p)).mul(a).intoArray(dst, off + e + p * L);
+                    for (int p = 0; p < PARTS; p++) ((FloatVector) q.convertShape(B2F, F, p)).mul(a).intoArray(dst, at(off, b + p * L, step));
                     q = lb.and(LOW).or(qh.lanewise(LSHL, 2).and(HIGH)).reinterpretAsBytes().sub((byte) 32);
                     a = d * scale(src, e / 16 + 2);
-                    for (int p = 0; p < PARTS; p++) ((FloatVector) q.convertShape(B2F, F, p)).mul(a).intoArray(dst, off + e + 32 + p * L);
+                    for (int p = 0; p < PARTS; p++) ((FloatVector) q.convertShape(B2F, F, p)).mul(a).intoArray(dst, at(off, b + 32 + p * L, step));
                     q = la.lanewise(LSHR, 4).and(LOW).or(qh.and(HIGH)).reinterpretAsBytes().sub((byte) 32);
                     a = d * scale(src, e / 16 + 4);
-                    for (int p = 0; p < PARTS; p++) ((FloatVector) q.convertShape(B2F, F, p)).mul(a).intoArray(dst, off + e + 64 + p * L);
+                    for (int p = 0; p < PARTS; p++) ((FloatVector) q.convertShape(B2F, F, p)).mul(a).intoArray(dst, at(off, b + 64 + p * L, step));
                     q = lb.lanewise(LSHR, 4).and(LOW).or(qh.lanewise(LSHR, 2).and(HIGH)).reinterpretAsBytes().sub((byte) 32);
                     a = d * scale(src, e / 16 + 6);
-                    for (int p = 0; p < PARTS; p++) ((FloatVector) q.convertShape(B2F, F, p)).mul(a).intoArray(dst, off + e + 96 + p * L);
+                    for (int p = 0; p < PARTS; p++) ((FloatVector) q.convertShape(B2F, F, p)).mul(a).intoArray(dst, at(off, b + 96 + p * L, step));
                 }
             }
         }

@@ -118,15 +118,15 @@ final class Q8_0Matrix extends BlockMatrix {
     }
 
     @Override
-    void decodeRow(long rowOffset, float[] dst, int off) {
+    void decodeRow(long rowOffset, float[] dst, int off, int step) {
         int r = (int) (rowOffset / rowBytes);
         long scale = scaleAt(r), src = quantsAt(r), scaleStep = scaleStep(r), quantStep = quantStep(r);
-        for (int blk = 0; blk < blocksPerRow; blk++, scale += scaleStep, src += quantStep, off += 32) {
+        for (int blk = 0; blk < blocksPerRow; blk++, scale += scaleStep, src += quantStep) {
             float d = f16(data, scale);
             for (int h = 0; h < 2; h++) {
                 ByteVector q = ByteVector.fromMemorySegment(B, data, src + 16 * h, LE);
                 for (int p = 0; p < PARTS; p++) {
-                    ((FloatVector) q.convertShape(VectorOperators.B2F, F, p)).mul(d).intoArray(dst, off + 16 * h + p * L);
+                    ((FloatVector) q.convertShape(VectorOperators.B2F, F, p)).mul(d).intoArray(dst, at(off, 32 * blk + 16 * h + p * L, step));
                 }
             }
         }

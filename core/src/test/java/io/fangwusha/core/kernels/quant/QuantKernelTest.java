@@ -198,12 +198,14 @@ class QuantKernelTest {
                         .isCloseTo(m.values[r * cols + c], org.assertj.core.data.Offset.offset(1e-6 * Math.abs(m.values[r * cols + c]) + 1e-12));
             }
         }
-        for (int batch : new int[] {1, 5}) {
+        // Odd ranges: rows outside must stay untouched. With 5 tokens (the prefill panel), 7 rows are blocked as
+        // 6 + 1 and 8 rows as 4 + 4.
+        for (int[] range : new int[][] {{1, 3, 10}, {5, 3, 10}, {5, 2, 10}}) {
+            int batch = range[0], rowStart = range[1], rowEnd = range[2];
             float[] x = new float[batch * cols];
             for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextGaussian();
             float[] out = new float[batch * ROWS];
             java.util.Arrays.fill(out, Float.NaN);
-            int rowStart = 3, rowEnd = 10; // odd range: rows outside must stay untouched
             w.multiply(x, batch, out, rowStart, rowEnd);
             for (int b = 0; b < batch; b++) {
                 for (int r = 0; r < ROWS; r++) {
