@@ -6,13 +6,13 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The prefill micro-kernel shared by every weight type. A panel of up to {@link #PANEL_ROWS} weight rows, widened
- * to float32 by the weight type straight into a per-thread buffer, is multiplied with the activations in cache blocks of
- * {@link #PANEL_TOKENS} tokens × {@link #BLOCK_COLS} columns (both operands L2-resident) and register blocks of
- * 6 (or 4) rows × 4 tokens (each loaded vector feeds 4 or 6 FMAs, no conversion work in the inner loop). Both
- * operands are laid out in the blocks' groups, the rows of a register block and the tokens of one side by side chunk
- * by chunk, so that a block reads two streams at constant offsets ({@link #rowOffset}, {@link Scratch#layOut}). Between column
- * blocks the vector accumulators are parked in {@link Scratch#acc} unchanged, so blocking does not change any
- * result. Widening costs one pass per call instead of one per token.
+ * to float32 by the weight type straight into a per-thread buffer, is multiplied with the activations in cache
+ * blocks of {@link #PANEL_TOKENS} tokens × {@link #BLOCK_COLS} columns (both operands L2-resident) and register
+ * blocks of 6 (or 4) rows × 4 tokens (each loaded vector feeds 4 or 6 FMAs, no conversion work in the inner loop).
+ * Both operands are laid out in the blocks' groups, the rows of a register block and the tokens of one side by side
+ * chunk by chunk, so that a block reads two streams at constant offsets ({@link #rowOffset}, {@link Scratch#layOut}).
+ * Between column blocks the vector accumulators are parked in {@link Scratch#acc} unchanged, so blocking does not
+ * change any result. Widening costs one pass per call instead of one per token.
  *
  * <p>Order, per (row, token): one accumulator over the vector part in column order ({@code acc = w*x + acc}),
  * then the lanes reduced by {@link VectorMath#sumLanes}' fixed tree, then the scalar tail in column order. A weight
@@ -120,7 +120,7 @@ public final class PackedTile {
         return SCRATCH.get();
     }
 
-    /** Where token {@code t}'s first chunk lies in {@link Scratch#layOut}'s layout; its next chunk is {@code 4L} further. */
+    /** Where token {@code t}'s first chunk lies in {@link Scratch#layOut}'s layout; its next is {@code 4L} further. */
     static int tokenOffset(int t, int vec) {
         return (t & ~3) * vec + (t & 3) * L;
     }
