@@ -40,6 +40,13 @@ public final class PackedTile {
         if (PANEL_TOKENS % L != 0) throw new AssertionError("PANEL_TOKENS must be a multiple of the vector length");
     }
 
+    /**
+     * With fewer than 16 lanes (AVX2: 16 vector registers, not 32), the 4 tokens of a group are taken 2 at a time:
+     * a 6 × 4 block's 24 accumulators spilled to the stack. 6 × 2 blocks hold 12 accumulators, 2 activation vectors
+     * and a weight vector in registers; the accumulation order per (row, token) is unchanged.
+     */
+    private static final boolean TWO_TOKEN_BLOCKS = L < 16;
+
     private PackedTile() {}
 
     /** Per-thread buffers: the widened weight panel and the parked accumulators. */
@@ -145,7 +152,15 @@ public final class PackedTile {
                 boolean first = k0 == 0;
                 for (int rg = 0; rg < n6; rg += 6) {
                     int j = 0, wo = rg * vec;
-                    for (; j + 4 <= nt; j += 4) block6x4(w, wo, xs, tokenOffset(t0 + j, vec), k0, k1, s.acc, (j * PANEL_ROWS + rg) * L, first);
+                    for (; j + 4 <= nt; j += 4) {
+                        int xo = tokenOffset(t0 + j, vec), ao = (j * PANEL_ROWS + rg) * L;
+                        if (TWO_TOKEN_BLOCKS) {
+                            block6x2(w, wo, xs, xo, k0, k1, s.acc, ao, first);
+                            block6x2(w, wo, xs, xo + 2 * L, k0, k1, s.acc, ao + 2 * PANEL_ROWS * L, first);
+                        } else {
+                            block6x4(w, wo, xs, xo, k0, k1, s.acc, ao, first);
+                        }
+                    }
                     for (; j < nt; j++) {
                         int xo = tokenOffset(t0 + j, vec), ao = (j * PANEL_ROWS + rg) * L;
                         block4x1(w, wo, 6, xs, xo, k0, k1, s.acc, ao, first);
@@ -155,7 +170,15 @@ public final class PackedTile {
                 }
                 for (int rg = n6; rg < n4; rg += 4) {
                     int j = 0, wo = rg * vec;
-                    for (; j + 4 <= nt; j += 4) block4x4(w, wo, xs, tokenOffset(t0 + j, vec), k0, k1, s.acc, (j * PANEL_ROWS + rg) * L, first);
+                    for (; j + 4 <= nt; j += 4) {
+                        int xo = tokenOffset(t0 + j, vec), ao = (j * PANEL_ROWS + rg) * L;
+                        if (TWO_TOKEN_BLOCKS) {
+                            block4x2(w, wo, xs, xo, k0, k1, s.acc, ao, first);
+                            block4x2(w, wo, xs, xo + 2 * L, k0, k1, s.acc, ao + 2 * PANEL_ROWS * L, first);
+                        } else {
+                            block4x4(w, wo, xs, xo, k0, k1, s.acc, ao, first);
+                        }
+                    }
                     for (; j < nt; j++) block4x1(w, wo, 4, xs, tokenOffset(t0 + j, vec), k0, k1, s.acc, (j * PANEL_ROWS + rg) * L, first);
                 }
                 for (int k = n4; k < n; k++) {
@@ -269,6 +292,71 @@ public final class PackedTile {
         a30.intoArray(acc, ao + 3 * L); a31.intoArray(acc, ao + 3 * L + TS); a32.intoArray(acc, ao + 3 * L + 2 * TS); a33.intoArray(acc, ao + 3 * L + 3 * TS);
         a40.intoArray(acc, ao + 4 * L); a41.intoArray(acc, ao + 4 * L + TS); a42.intoArray(acc, ao + 4 * L + 2 * TS); a43.intoArray(acc, ao + 4 * L + 3 * TS);
         a50.intoArray(acc, ao + 5 * L); a51.intoArray(acc, ao + 5 * L + TS); a52.intoArray(acc, ao + 5 * L + 2 * TS); a53.intoArray(acc, ao + 5 * L + 3 * TS);
+    }
+
+    /** As {@link #block6x4}, for 2 adjacent tokens of a 4-token group ({@link #TWO_TOKEN_BLOCKS}). */
+    private static void block6x2(float[] w, int wo, float[] xs, int xo, int k0, int k1, float[] acc, int ao, boolean first) {
+        final int TS = PANEL_ROWS * L;
+        FloatVector a00 = FloatVector.zero(F), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00;
+        FloatVector a30 = a00, a31 = a00, a40 = a00, a41 = a00, a50 = a00, a51 = a00;
+        if (!first) {
+            a00 = FloatVector.fromArray(F, acc, ao); a01 = FloatVector.fromArray(F, acc, ao + TS);
+            a10 = FloatVector.fromArray(F, acc, ao + L); a11 = FloatVector.fromArray(F, acc, ao + L + TS);
+            a20 = FloatVector.fromArray(F, acc, ao + 2 * L); a21 = FloatVector.fromArray(F, acc, ao + 2 * L + TS);
+            a30 = FloatVector.fromArray(F, acc, ao + 3 * L); a31 = FloatVector.fromArray(F, acc, ao + 3 * L + TS);
+            a40 = FloatVector.fromArray(F, acc, ao + 4 * L); a41 = FloatVector.fromArray(F, acc, ao + 4 * L + TS);
+            a50 = FloatVector.fromArray(F, acc, ao + 5 * L); a51 = FloatVector.fromArray(F, acc, ao + 5 * L + TS);
+        }
+        int end = wo + 6 * k1;
+        for (int p = wo + 6 * k0, q = xo + 4 * k0; p < end; p += 6 * L, q += 4 * L) {
+            FloatVector v0 = FloatVector.fromArray(F, xs, q), v1 = FloatVector.fromArray(F, xs, q + L);
+            FloatVector u = FloatVector.fromArray(F, w, p);
+            a00 = u.fma(v0, a00); a01 = u.fma(v1, a01);
+            u = FloatVector.fromArray(F, w, p + L);
+            a10 = u.fma(v0, a10); a11 = u.fma(v1, a11);
+            u = FloatVector.fromArray(F, w, p + 2 * L);
+            a20 = u.fma(v0, a20); a21 = u.fma(v1, a21);
+            u = FloatVector.fromArray(F, w, p + 3 * L);
+            a30 = u.fma(v0, a30); a31 = u.fma(v1, a31);
+            u = FloatVector.fromArray(F, w, p + 4 * L);
+            a40 = u.fma(v0, a40); a41 = u.fma(v1, a41);
+            u = FloatVector.fromArray(F, w, p + 5 * L);
+            a50 = u.fma(v0, a50); a51 = u.fma(v1, a51);
+        }
+        a00.intoArray(acc, ao); a01.intoArray(acc, ao + TS);
+        a10.intoArray(acc, ao + L); a11.intoArray(acc, ao + L + TS);
+        a20.intoArray(acc, ao + 2 * L); a21.intoArray(acc, ao + 2 * L + TS);
+        a30.intoArray(acc, ao + 3 * L); a31.intoArray(acc, ao + 3 * L + TS);
+        a40.intoArray(acc, ao + 4 * L); a41.intoArray(acc, ao + 4 * L + TS);
+        a50.intoArray(acc, ao + 5 * L); a51.intoArray(acc, ao + 5 * L + TS);
+    }
+
+    /** As {@link #block6x2}, for a group of 4 rows. */
+    private static void block4x2(float[] w, int wo, float[] xs, int xo, int k0, int k1, float[] acc, int ao, boolean first) {
+        final int TS = PANEL_ROWS * L;
+        FloatVector a00 = FloatVector.zero(F), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
+        if (!first) {
+            a00 = FloatVector.fromArray(F, acc, ao); a01 = FloatVector.fromArray(F, acc, ao + TS);
+            a10 = FloatVector.fromArray(F, acc, ao + L); a11 = FloatVector.fromArray(F, acc, ao + L + TS);
+            a20 = FloatVector.fromArray(F, acc, ao + 2 * L); a21 = FloatVector.fromArray(F, acc, ao + 2 * L + TS);
+            a30 = FloatVector.fromArray(F, acc, ao + 3 * L); a31 = FloatVector.fromArray(F, acc, ao + 3 * L + TS);
+        }
+        int end = wo + 4 * k1;
+        for (int p = wo + 4 * k0, q = xo + 4 * k0; p < end; p += 4 * L, q += 4 * L) {
+            FloatVector v0 = FloatVector.fromArray(F, xs, q), v1 = FloatVector.fromArray(F, xs, q + L);
+            FloatVector u = FloatVector.fromArray(F, w, p);
+            a00 = u.fma(v0, a00); a01 = u.fma(v1, a01);
+            u = FloatVector.fromArray(F, w, p + L);
+            a10 = u.fma(v0, a10); a11 = u.fma(v1, a11);
+            u = FloatVector.fromArray(F, w, p + 2 * L);
+            a20 = u.fma(v0, a20); a21 = u.fma(v1, a21);
+            u = FloatVector.fromArray(F, w, p + 3 * L);
+            a30 = u.fma(v0, a30); a31 = u.fma(v1, a31);
+        }
+        a00.intoArray(acc, ao); a01.intoArray(acc, ao + TS);
+        a10.intoArray(acc, ao + L); a11.intoArray(acc, ao + L + TS);
+        a20.intoArray(acc, ao + 2 * L); a21.intoArray(acc, ao + 2 * L + TS);
+        a30.intoArray(acc, ao + 3 * L); a31.intoArray(acc, ao + 3 * L + TS);
     }
 
     /** As {@link #block6x4}, for a group of 4 rows. */

@@ -13,6 +13,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.util.stream.IntStream;
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
@@ -39,6 +40,14 @@ abstract sealed class BlockMatrix implements MatrixWeights
     static final int L = F.length();
     /** Float vectors per 16 decoded bytes. */
     static final int PARTS = 16 / L;
+    /**
+     * The byte loads that widen into whole float vectors: 16 bytes for 16 lanes, 8 for 8 (AVX2) and 4. Widening
+     * part 1 of a 16-byte load into 8 floats is not intrinsified on AVX2 (C2 falls back to Java code that
+     * allocates): the 8-lane Q8_0 decode ran at 5.8 GFLOP/s on a Zen 1 core, 1024x1024 in cache.
+     */
+    static final VectorSpecies<Byte> BYTES = L == 16 ? ByteVector.SPECIES_128 : ByteVector.SPECIES_64;
+    /** Float vectors per {@link #BYTES} load. */
+    static final int BYTE_PARTS = BYTES.length() / L;
 
     /** From this batch size on, rows are decoded once into a float panel ({@link PackedTile}). */
     static final int PACK_MIN_BATCH = 4;
@@ -202,7 +211,8 @@ abstract sealed class BlockMatrix implements MatrixWeights
      */
     final void widenScales(long base, float[] lanes, int at) {
         int n = 4 * blocksPerRow, i = 0;
-        for (; i + 16 <= n; i += 16) {
+        // The 16-wide step needs 512-bit int vectors; with fewer lanes the scales are widened one by one.
+        for (; L == 16 && i + 16 <= n; i += 16) {
             IntVector h = (IntVector) ShortVector.fromMemorySegment(S16, data, base + 2L * i, ByteOrder.LITTLE_ENDIAN)
                     .convertShape(VectorOperators.S2I, I16, 0);
             if (h.and(0x7C00).compare(VectorOperators.EQ, 0x7C00).anyTrue()) break;
