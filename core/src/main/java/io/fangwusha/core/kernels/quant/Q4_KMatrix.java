@@ -228,15 +228,24 @@ final class Q4_KMatrix extends BlockMatrix {
                 float a1 = d * (sm1 & 0xFF), b1 = -dmin * (sm1 >> 8);
                 float a2 = d * (sm2 & 0xFF), b2 = -dmin * (sm2 >> 8);
                 int base = 256 * blk + 64 * j;
-                for (int h = 0; h < 2; h++) {
-                    ByteVector q = ByteVector.fromMemorySegment(B, data, quants + chunkStep * j + 16 * h, LE);
+                for (int e = 0; e < 32; e += BYTES.length()) {
+                    if (L == 8) {
+                        // Nibbles on int lanes: 8-byte vectors have no shift instruction on x86 (see Q4_0Matrix).
+                        IntVector n = (IntVector) ByteVector.fromMemorySegment(BYTES, data, quants + chunkStep * j + e, LE)
+                                .convertShape(VectorOperators.ZERO_EXTEND_B2I, IntVector.SPECIES_256, 0);
+                        ((FloatVector) n.and(15).convert(VectorOperators.I2F, 0)).fma(a1, b1).intoArray(dst, at(off, base + e, step));
+                        ((FloatVector) n.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(a2, b2)
+                                .intoArray(dst, at(off, base + 32 + e, step));
+                        continue;
+                    }
+                    ByteVector q = ByteVector.fromMemorySegment(BYTES, data, quants + chunkStep * j + e, LE);
                     ByteVector lo = q.and((byte) 0x0F);
                     ByteVector hi = q.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F);
-                    for (int p = 0; p < PARTS; p++) {
+                    for (int p = 0; p < BYTE_PARTS; p++) {
                         ((FloatVector) lo.convertShape(VectorOperators.B2F, F, p)).fma(a1, b1)
-                                .intoArray(dst, at(off, base + 16 * h + p * L, step));
+                                .intoArray(dst, at(off, base + e + p * L, step));
                         ((FloatVector) hi.convertShape(VectorOperators.B2F, F, p)).fma(a2, b2)
-                                .intoArray(dst, at(off, base + 32 + 16 * h + p * L, step));
+                                .intoArray(dst, at(off, base + 32 + e + p * L, step));
                     }
                 }
             }

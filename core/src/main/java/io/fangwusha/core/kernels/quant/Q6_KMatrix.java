@@ -136,25 +136,27 @@ final class Q6_KMatrix extends BlockMatrix {
         for (int blk = 0; blk < blocksPerRow; blk++, src += 210) {
             float d = f16(data, src + 208);
             for (int half = 0; half < 2; half++) {
-                for (int h = 0; h < 2; h++) {
-                    long ql = src + 64L * half + 16L * h;
-                    IntVector la = ByteVector.fromMemorySegment(B, data, ql, LE).reinterpretAsInts();
-                    IntVector lb = ByteVector.fromMemorySegment(B, data, ql + 32, LE).reinterpretAsInts();
-                    IntVector qh = ByteVector.fromMemorySegment(B, data, src + 128 + 32L * half + 16L * h, LE).reinterpretAsInts();
-                    int e = 128 * half + 16 * h, b = 256 * blk + e;
+                // 16 quants per h, read in BlockMatrix.BYTES-sized pieces g (one piece with 16 lanes).
+                for (int hg = 0; hg < 32; hg += BYTES.length()) {
+                    int h = hg / 16, g = hg % 16;
+                    long ql = src + 64L * half + 16L * h + g;
+                    IntVector la = ByteVector.fromMemorySegment(BYTES, data, ql, LE).reinterpretAsInts();
+                    IntVector lb = ByteVector.fromMemorySegment(BYTES, data, ql + 32, LE).reinterpretAsInts();
+                    IntVector qh = ByteVector.fromMemorySegment(BYTES, data, src + 128 + 32L * half + 16L * h + g, LE).reinterpretAsInts();
+                    int e = 128 * half + 16 * h, b = 256 * blk + e + g;
                     float a;
                     ByteVector q = la.and(LOW).or(qh.lanewise(LSHL, 4).and(HIGH)).reinterpretAsBytes().sub((byte) 32);
                     a = d * scale(src, e / 16);
-                    for (int p = 0; p < PARTS; p++) ((FloatVector) q.convertShape(B2F, F, p)).mul(a).intoArray(dst, at(off, b + p * L, step));
+                    for (int p = 0; p < BYTE_PARTS; p++) ((FloatVector) q.convertShape(B2F, F, p)).mul(a).intoArray(dst, at(off, b + p * L, step));
                     q = lb.and(LOW).or(qh.lanewise(LSHL, 2).and(HIGH)).reinterpretAsBytes().sub((byte) 32);
                     a = d * scale(src, e / 16 + 2);
-                    for (int p = 0; p < PARTS; p++) ((FloatVector) q.convertShape(B2F, F, p)).mul(a).intoArray(dst, at(off, b + 32 + p * L, step));
+                    for (int p = 0; p < BYTE_PARTS; p++) ((FloatVector) q.convertShape(B2F, F, p)).mul(a).intoArray(dst, at(off, b + 32 + p * L, step));
                     q = la.lanewise(LSHR, 4).and(LOW).or(qh.and(HIGH)).reinterpretAsBytes().sub((byte) 32);
                     a = d * scale(src, e / 16 + 4);
-                    for (int p = 0; p < PARTS; p++) ((FloatVector) q.convertShape(B2F, F, p)).mul(a).intoArray(dst, at(off, b + 64 + p * L, step));
+                    for (int p = 0; p < BYTE_PARTS; p++) ((FloatVector) q.convertShape(B2F, F, p)).mul(a).intoArray(dst, at(off, b + 64 + p * L, step));
                     q = lb.lanewise(LSHR, 4).and(LOW).or(qh.lanewise(LSHR, 2).and(HIGH)).reinterpretAsBytes().sub((byte) 32);
                     a = d * scale(src, e / 16 + 6);
-                    for (int p = 0; p < PARTS; p++) ((FloatVector) q.convertShape(B2F, F, p)).mul(a).intoArray(dst, at(off, b + 96 + p * L, step));
+                    for (int p = 0; p < BYTE_PARTS; p++) ((FloatVector) q.convertShape(B2F, F, p)).mul(a).intoArray(dst, at(off, b + 96 + p * L, step));
                 }
             }
         }
