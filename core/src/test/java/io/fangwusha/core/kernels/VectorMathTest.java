@@ -21,6 +21,17 @@ class VectorMathTest {
     }
 
     /**
+     * The build's second kernel run ({@code eight-lanes} in core/pom.xml) caps vectors at 32 bytes to reach the
+     * 8-lane code on any machine; this fails if the cap stops reaching the species the kernels use.
+     */
+    @Test
+    void vectorsRespectMaxVectorSize() {
+        var bean = java.lang.management.ManagementFactory.getPlatformMXBean(com.sun.management.HotSpotDiagnosticMXBean.class);
+        long max = Long.parseLong(bean.getVMOption("MaxVectorSize").getValue());
+        assertThat((long) VectorMath.F.vectorByteSize()).isLessThanOrEqualTo(max);
+    }
+
+    /**
      * {@link VectorMath#exp}: vector and scalar forms give the same bits; within 2 ulp of {@link Math#exp} over
      * {@code [-87.33, 0]} (every 1/4096 and 200k random points); exactly 1 at 0 and -0, 0 below the normal range.
      */
