@@ -229,15 +229,6 @@ final class Q4_KMatrix extends BlockMatrix {
                 float a2 = d * (sm2 & 0xFF), b2 = -dmin * (sm2 >> 8);
                 int base = 256 * blk + 64 * j;
                 for (int e = 0; e < 32; e += BYTES.length()) {
-                    if (L == 8) {
-                        // Nibbles on int lanes: 8-byte vectors have no shift instruction on x86 (see Q4_0Matrix).
-                        IntVector n = (IntVector) ByteVector.fromMemorySegment(BYTES, data, quants + chunkStep * j + e, LE)
-                                .convertShape(VectorOperators.ZERO_EXTEND_B2I, IntVector.SPECIES_256, 0);
-                        ((FloatVector) n.and(15).convert(VectorOperators.I2F, 0)).fma(a1, b1).intoArray(dst, at(off, base + e, step));
-                        ((FloatVector) n.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(a2, b2)
-                                .intoArray(dst, at(off, base + 32 + e, step));
-                        continue;
-                    }
                     ByteVector q = ByteVector.fromMemorySegment(BYTES, data, quants + chunkStep * j + e, LE);
                     ByteVector lo = q.and((byte) 0x0F);
                     ByteVector hi = q.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F);
