@@ -21,6 +21,15 @@ public interface MatrixWeights {
      */
     void multiply(float[] x, int batch, float[] out, int rowStart, int rowEnd);
 
+    /**
+     * Whether batches of fewer than 4 tokens (decode) round the activations to 8-bit blocks for integer dot
+     * products, as llama.cpp's quantised kernels do; their results then differ from the same tokens' in larger
+     * batches by that rounding. False: every batch size gives the same bits.
+     */
+    default boolean int8Decode() {
+        return false;
+    }
+
     /** Writes row {@code row} as float32 into {@code dst[offset .. offset+cols)} (embedding lookup, tests). */
     void readRow(int row, float[] dst, int offset);
 }

@@ -39,6 +39,25 @@ final class Trajectories {
         }
     }
 
+    /**
+     * {@link #teacherForced} as one forward pass over the prompt and the forced tokens, the logits of every step
+     * from one batch: the kernels' batched (float) path, whatever the decode path is.
+     */
+    static void teacherForcedInOneBatch(Qwen3Model m, int[] prompt, int[] forced, ObjIntConsumer<float[]> sink) {
+        int n = prompt.length + forced.length - 1, vocab = m.config().vocabSize();
+        KvCache cache = m.newCache(n);
+        int[] tokens = new int[n], positions = new int[n], rows = new int[forced.length];
+        KvCache[] caches = new KvCache[n];
+        for (int i = 0; i < n; i++) {
+            tokens[i] = i < prompt.length ? prompt[i] : forced[i - prompt.length];
+            positions[i] = i;
+            caches[i] = cache;
+        }
+        for (int s = 0; s < forced.length; s++) rows[s] = prompt.length - 1 + s;
+        float[] logits = m.forward(tokens, positions, caches, rows);
+        for (int s = 0; s < forced.length; s++) sink.accept(java.util.Arrays.copyOfRange(logits, s * vocab, (s + 1) * vocab), s);
+    }
+
     static int argmax(float[] x) {
         int best = 0;
         for (int i = 1; i < x.length; i++) if (x[i] > x[best]) best = i;

@@ -36,7 +36,7 @@ public final class KernelBenchMain {
             int batch = method.equals("matvec") || bp == null ? 1 : Integer.parseInt(bp);
             String[] rc = shape.split("x");
             long rows = Long.parseLong(rc[0]), cols = Long.parseLong(rc[1]);
-            DType dt = DType.valueOf(type.replace("_I8ACT", ""));
+            DType dt = DType.valueOf(type);
             double us = r.getPrimaryResult().getScore();
             if (us < 1e-3) continue; // a benchmark that does nothing for this combination
             double gflops = 2.0 * rows * cols * batch / (us * 1e3);

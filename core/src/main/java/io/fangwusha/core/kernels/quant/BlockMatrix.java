@@ -29,7 +29,8 @@ import jdk.incubator.vector.VectorSpecies;
  * decode a panel of rows once into a per-thread float buffer and run the register-blocked tile kernel; smaller
  * batches (decode) use {@link #dot4}, which decodes in registers with 4 rows in flight. Both give bit-identical
  * results, so a token's output does not depend on the batch it is in. Compared with an exact dot product of the
- * dequantised values, only float32 rounding differs.
+ * dequantised values, only float32 rounding differs. The exception is {@link #int8Decode}: with 8-float vectors,
+ * Q4_0, Q4_K and Q6_K decode rounds the activations to int8 blocks, as llama.cpp does.
  */
 abstract sealed class BlockMatrix implements MatrixWeights
         permits Q8_0Matrix, Q4_0Matrix, Q4_KMatrix, Q6_KMatrix {
@@ -317,6 +318,10 @@ abstract sealed class BlockMatrix implements MatrixWeights
             return;
         }
         float[] lanes = buffer(1, lanesLength());
+        if (int8Decode()) {
+            multiplyInt(x, batch, out, rowStart, rowEnd, lanes);
+            return;
+        }
         // With 8 lanes the kernels neither touch ahead nor outrun memory, so long rows stream too (4B Q8_0 tg
         // 0.90, 1.36 -> 1.19, 1.71 tok/s, alternating, Zen 1).
         if (streamsGroups() && (L == 8 || rowBytes <= TOUCH_MAX_ROW_BYTES)) {
@@ -374,6 +379,59 @@ abstract sealed class BlockMatrix implements MatrixWeights
             for (int b = 0; b < batch; b++) dot4(k, x, b * cols, out, b * rows + k, lanes, b == 0 ? ahead : k * rowBytes);
         }
         singleRows(x, batch, out, end, rowEnd, lanes);
+    }
+
+    /**
+     * Whether decode (batches under {@link #PACK_MIN_BATCH}) quantises the activations to int8 blocks
+     * ({@link Int8Activations}) and runs {@link #dot4Int}, as llama.cpp's Q4_0 and K-quant dot products do. Q4_0,
+     * Q4_K and Q6_K do with 8-float vectors (AVX2), where their float kernels are compute-bound: converting every
+     * weight to float costs more than the multiply-add itself (0.6B Q4_0 tg 7.5 -> 10.4 tok/s, Zen 1, 2 threads;
+     * the K-quants' float decode had no in-register kernel for 8 lanes at all). A token's results then
+     * differ from what it gets inside a batch of {@link #PACK_MIN_BATCH} or more (which decodes the weights to
+     * floats) by the activations' rounding, at most half a step of {@code max|x|/127} per block.
+     *
+     * <p>Q8_0 had the same kernel (int8 weights widened to shorts): 1024x1024 in cache it beat the float one
+     * (9.9 vs 7.7 GFLOP/s), but inside the model decode was slower (0.6B tg 9.7, 9.7, 8.4 vs 10.6, 11.4, 11.3
+     * tok/s, alternating): C2 kept a bounds check per segment load and spilled the loop's offsets to the stack.
+     */
+    @Override
+    public boolean int8Decode() {
+        return false;
+    }
+
+    /**
+     * {@code out[o + k] = dot(row r+k, token's activations)} for {@code k < 4}, with the activations quantised:
+     * {@code sum over blocks of d_w·d_x·sum(q_w·q_x)}, each block's integer sum exact. Each row's result must not
+     * depend on the other three.
+     */
+    void dot4Int(int r, Int8Activations q, int token, float[] out, int o, float[] lanes) {
+        throw new UnsupportedOperationException(dtype + " has no integer decode kernel");
+    }
+
+    /**
+     * {@link #int8Decode} kernels: 4 rows at a time, every token of the batch. The 1-3 rows after the last whole
+     * group are computed as part of the matrix's 4 rows that end with them (a row's result does not depend on
+     * its group), so that a row gets the same bits whatever ranges the threads split the matrix into. A matrix of
+     * fewer than 4 rows takes the float path.
+     */
+    private void multiplyInt(float[] x, int batch, float[] out, int rowStart, int rowEnd, float[] lanes) {
+        if (rows < 4) {
+            singleRows(x, batch, out, rowStart, rowEnd, lanes);
+            return;
+        }
+        Int8Activations q = Int8Activations.local().quantize(x, batch, cols);
+        int end = rowStart + ((rowEnd - rowStart) & ~3);
+        for (int k = rowStart; k < end; k += 4) {
+            for (int b = 0; b < batch; b++) dot4Int(k, q, b, out, b * rows + k, lanes);
+        }
+        if (end < rowEnd) {
+            float[] four = buffer(0, 4);
+            int g = rowEnd - 4;
+            for (int b = 0; b < batch; b++) {
+                dot4Int(g, q, b, four, 0, lanes);
+                for (int r = end; r < rowEnd; r++) out[b * rows + r] = four[r - g];
+            }
+        }
     }
 
     private void singleRows(float[] x, int batch, float[] out, int r, int rowEnd, float[] lanes) {

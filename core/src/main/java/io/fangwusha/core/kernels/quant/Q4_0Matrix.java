@@ -8,14 +8,17 @@ import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 import static jdk.incubator.vector.VectorOperators.ASHR;
 import static jdk.incubator.vector.VectorOperators.B2I;
 import static jdk.incubator.vector.VectorOperators.I2F;
+import static jdk.incubator.vector.VectorOperators.LSHL;
 import static jdk.incubator.vector.VectorOperators.LSHR;
 import static jdk.incubator.vector.VectorOperators.ZERO_EXTEND_B2I;
+import static jdk.incubator.vector.VectorOperators.ZERO_EXTEND_B2S;
 
 /**
  * ggml Q4_0: blocks of 32 elements, {@code f16 d} then 16 bytes; byte {@code j} holds element {@code j} in its low
@@ -28,6 +31,8 @@ final class Q4_0Matrix extends BlockMatrix {
     private static final VectorSpecies<Byte> B = ByteVector.SPECIES_128;
     private static final VectorSpecies<Integer> I16 = IntVector.SPECIES_512;
     private static final VectorSpecies<Integer> I8 = IntVector.SPECIES_256;
+    /** 16 shorts: a block's half in {@link #dot4Int}. */
+    private static final VectorSpecies<Short> S = ShortVector.SPECIES_256;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
     Q4_0Matrix(Tensor t, boolean repack) {
@@ -204,6 +209,66 @@ final class Q4_0Matrix extends BlockMatrix {
         a2.intoArray(lanes, 2 * L);
         a3.intoArray(lanes, 3 * L);
         sums4(lanes, out, o);
+    }
+
+    /** With 8 lanes (the file's layout). */
+    @Override
+    public boolean int8Decode() {
+        return L == 8;
+    }
+
+    /**
+     * 4 rows with int8 activations ({@link BlockMatrix#int8Decode}). Per block, the 16 bytes are widened to shorts;
+     * their low nibbles multiply the activations' first 16 shorts, the high nibbles the last 16 (the raw nibble
+     * {@code n} in {@code [0, 15]}: the block's {@code -8·sum(q_x)} is subtracted once per row at the end, from
+     * {@code Int8Activations.offset8}). With {@code |n·q| <= 1905}, two products, and then pairs of those sums, fit
+     * 16 bits, so a shift, an add and a shift turn the 16 sums into 8 ints, converted to float and scaled by
+     * {@code d_w·d_x}. The Vector API has no widening multiply-add (llama.cpp uses {@code vpmaddubsw} and
+     * {@code vpmaddwd}); this is the shortest form found. 1024x1024 in cache, one Zen 1 core: 6.6 -> 8.2-8.6
+     * GFLOP/s against {@link #dot4Eight}.
+     */
+    @Override
+    void dot4Int(int r, Int8Activations a, int token, float[] out, int o, float[] lanes) {
+        long r0 = r * rowBytes, r1 = r0 + rowBytes, r2 = r1 + rowBytes, r3 = r2 + rowBytes;
+        short[] xq = a.q;
+        float[] xd = a.scale, x8 = a.offset8;
+        int xo = token * cols, db = token * blocksPerRow;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        float c0 = 0, c1 = 0, c2 = 0, c3 = 0;
+        for (int b = 0; b < blocksPerRow; b++, xo += 32, db++) {
+            long bo = b * 18L;
+            ShortVector lo = ShortVector.fromArray(S, xq, xo), hi = ShortVector.fromArray(S, xq, xo + 16);
+            float dx = xd[db], off = x8[db];
+            float d = Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, r0 + bo));
+            ShortVector n = (ShortVector) ByteVector.fromMemorySegment(B, data, r0 + bo + 2, LE).convertShape(ZERO_EXTEND_B2S, S, 0);
+            IntVector t = n.and((short) 15).mul(lo).add(n.lanewise(LSHR, 4).mul(hi)).reinterpretAsInts();
+            a0 = ((FloatVector) t.lanewise(LSHL, 16).add(t).lanewise(ASHR, 16).convert(I2F, 0)).fma(FloatVector.broadcast(F, d * dx), a0);
+            c0 = Math.fma(d, off, c0);
+            d = Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, r1 + bo));
+            n = (ShortVector) ByteVector.fromMemorySegment(B, data, r1 + bo + 2, LE).convertShape(ZERO_EXTEND_B2S, S, 0);
+            t = n.and((short) 15).mul(lo).add(n.lanewise(LSHR, 4).mul(hi)).reinterpretAsInts();
+            a1 = ((FloatVector) t.lanewise(LSHL, 16).add(t).lanewise(ASHR, 16).convert(I2F, 0)).fma(FloatVector.broadcast(F, d * dx), a1);
+            c1 = Math.fma(d, off, c1);
+            d = Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, r2 + bo));
+            n = (ShortVector) ByteVector.fromMemorySegment(B, data, r2 + bo + 2, LE).convertShape(ZERO_EXTEND_B2S, S, 0);
+            t = n.and((short) 15).mul(lo).add(n.lanewise(LSHR, 4).mul(hi)).reinterpretAsInts();
+            a2 = ((FloatVector) t.lanewise(LSHL, 16).add(t).lanewise(ASHR, 16).convert(I2F, 0)).fma(FloatVector.broadcast(F, d * dx), a2);
+            c2 = Math.fma(d, off, c2);
+            d = Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, r3 + bo));
+            n = (ShortVector) ByteVector.fromMemorySegment(B, data, r3 + bo + 2, LE).convertShape(ZERO_EXTEND_B2S, S, 0);
+            t = n.and((short) 15).mul(lo).add(n.lanewise(LSHR, 4).mul(hi)).reinterpretAsInts();
+            a3 = ((FloatVector) t.lanewise(LSHL, 16).add(t).lanewise(ASHR, 16).convert(I2F, 0)).fma(FloatVector.broadcast(F, d * dx), a3);
+            c3 = Math.fma(d, off, c3);
+        }
+        a0.intoArray(lanes, 0);
+        a1.intoArray(lanes, L);
+        a2.intoArray(lanes, 2 * L);
+        a3.intoArray(lanes, 3 * L);
+        sums4(lanes, out, o);
+        out[o] -= c0;
+        out[o + 1] -= c1;
+        out[o + 2] -= c2;
+        out[o + 3] -= c3;
     }
 
     /** {@code k - 8} for {@code k < 16}: a nibble's value before scaling (16-lane vectors only). */

@@ -58,7 +58,9 @@ class QuantKernelTest {
 
     /**
      * A token's outputs are bit-identical alone (the in-register decode path) or inside batches of any size (the
-     * packed tile path, with token panels and row remainders), whatever the row split across threads.
+     * packed tile path, with token panels and row remainders), whatever the row split across threads. With int8
+     * activations in decode ({@link BlockMatrix#int8Decode}), batches under {@link BlockMatrix#PACK_MIN_BATCH} give
+     * each token's alone bits, larger ones the packed path's.
      */
     @org.junit.jupiter.params.ParameterizedTest
     @org.junit.jupiter.params.provider.MethodSource("shapes")
@@ -91,7 +93,19 @@ class QuantKernelTest {
         float[] all = new float[batch * rows];
         w.multiply(x, batch, all, 0, 18);
         w.multiply(x, batch, all, 18, rows);
+        // Decode with int8 activations (BlockMatrix.int8Decode): batches under PACK_MIN_BATCH agree with each token
+        // alone, not with the packed path.
+        float[] alone = all;
+        if (((BlockMatrix) w).int8Decode()) {
+            alone = new float[batch * rows];
+            for (int b = 0; b < batch; b++) {
+                float[] one = new float[rows];
+                w.multiply(java.util.Arrays.copyOfRange(x, b * cols, (b + 1) * cols), 1, one, 0, rows);
+                System.arraycopy(one, 0, alone, b * rows, rows);
+            }
+        }
         for (int size : new int[] {1, 2, 3, 5}) {
+            float[] expected = size < BlockMatrix.PACK_MIN_BATCH ? alone : all;
             for (int b0 = 0; b0 + size <= batch; b0 += size) {
                 float[] part = new float[size * rows];
                 float[] xb = java.util.Arrays.copyOfRange(x, b0 * cols, (b0 + size) * cols);
@@ -105,7 +119,7 @@ class QuantKernelTest {
                 for (int b = 0; b < size; b++) {
                     for (int r = 0; r < rows; r++) {
                         assertThat(part[b * rows + r]).as("%s token %d row %d in a batch of %d", type, b0 + b, r, size)
-                                .isEqualTo(all[(b0 + b) * rows + r]);
+                                .isEqualTo(expected[(b0 + b) * rows + r]);
                     }
                 }
             }
@@ -137,12 +151,43 @@ class QuantKernelTest {
         float[] decode = new float[rows], prefill = new float[4 * rows];
         w.multiply(x, 1, decode, 0, rows);
         w.multiply(x, 4, prefill, 0, rows);
-        assertThat(decode).isEqualTo(java.util.Arrays.copyOf(prefill, rows));
-        assertThat(decode[9]).isFinite();
-        assertThat(decode[8]).isNaN();
+        if (((BlockMatrix) w).int8Decode()) {
+            // int8 activations in decode: only the packed path widens scales; decode must still see the infinity
+            assertThat(decode[9]).isFinite();
+            assertThat(Float.isFinite(decode[8])).isFalse();
+        } else {
+            assertThat(decode).isEqualTo(java.util.Arrays.copyOf(prefill, rows));
+            assertThat(decode[9]).isFinite();
+        }
+        assertThat(prefill[8]).isNaN();
         float[] row = new float[cols];
         w.readRow(0, row, 0);
         assertThat(row[1]).isEqualTo(Float.float16ToFloat((short) 0x0001) * ((m.bytes[2 + 1] & 0x0F) - 8));
+    }
+
+    /**
+     * Decode reuses the last quantised activations while the floats are unchanged (several matrices, chunks of
+     * rows): a vector changed in place, or one of another length, is quantised again.
+     */
+    @Test
+    void activationsChangedInPlaceAreQuantisedAgain() {
+        Random rnd = new Random(3);
+        int rows = 8, cols = 256;
+        Built m = buildQ4_0(rows, cols, rnd);
+        MatrixWeights w = QuantizedWeights.of(new Tensor("w", DType.Q4_0, new long[] {rows, cols}, MemorySegment.ofArray(m.bytes)));
+        Built shorter = buildQ4_0(rows, cols / 2, rnd);
+        MatrixWeights half = QuantizedWeights.of(new Tensor("h", DType.Q4_0, new long[] {rows, cols / 2}, MemorySegment.ofArray(shorter.bytes)));
+        float[] x = new float[cols];
+        for (int i = 0; i < cols; i++) x[i] = (float) rnd.nextGaussian();
+        float[] before = new float[rows], after = new float[rows], fresh = new float[rows], h1 = new float[rows], h2 = new float[rows];
+        w.multiply(x, 1, before, 0, rows);
+        x[37] += 3;
+        w.multiply(x, 1, after, 0, rows);
+        half.multiply(java.util.Arrays.copyOf(x, cols / 2), 1, h1, 0, rows);
+        w.multiply(java.util.Arrays.copyOf(x, cols), 1, fresh, 0, rows);
+        half.multiply(x, 1, h2, 0, rows); // the first half of the same array
+        assertThat(after).isNotEqualTo(before).isEqualTo(fresh);
+        assertThat(h2).isEqualTo(h1);
     }
 
     /** The repacked kernels' scale widening against {@link Float#float16ToFloat} for every one of the 65536 halves. */
@@ -207,6 +252,7 @@ class QuantKernelTest {
             float[] out = new float[batch * ROWS];
             java.util.Arrays.fill(out, Float.NaN);
             w.multiply(x, batch, out, rowStart, rowEnd);
+            boolean int8Decode = ((BlockMatrix) w).int8Decode() && batch < BlockMatrix.PACK_MIN_BATCH;
             for (int b = 0; b < batch; b++) {
                 for (int r = 0; r < ROWS; r++) {
                     float got = out[b * ROWS + r];
@@ -220,12 +266,48 @@ class QuantKernelTest {
                         ref += p;
                         mag += Math.abs(p);
                     }
+                    if (int8Decode) {
+                        // Against the same dot of the int8-quantised activations (float32 rounding only; the
+                        // Q4_0 kernel sums raw nibbles and subtracts 8·d·sum(q) afterwards, hence the wider
+                        // margin), and within the quantisation's error of the exact dot.
+                        double[] xq = int8Activations(x, b * cols, cols);
+                        double qref = 0, qmag = 0, bound = 0;
+                        for (int c = 0; c < cols; c++) {
+                            double v = m.values[r * cols + c];
+                            qref += v * xq[c];
+                            qmag += Math.abs(v * xq[c]);
+                            bound += Math.abs(v) * Math.abs(xq[c] - x[b * cols + c]);
+                        }
+                        assertThat((double) got).as("%s batch %d/%d row %d, int8 activations", type, b, batch, r)
+                                .isCloseTo(qref, org.assertj.core.data.Offset.offset(1e-5 * qmag + 1e-9));
+                        assertThat((double) got).as("%s batch %d/%d row %d, exact dot", type, b, batch, r)
+                                .isCloseTo(ref, org.assertj.core.data.Offset.offset(bound + 1e-5 * qmag + 1e-9));
+                        assertThat(bound).as("the quantisation changes the dot").isGreaterThan(1e-6 * mag);
+                        continue;
+                    }
                     // float32 accumulation over `cols` terms: a few ulps of the magnitude sum
                     assertThat((double) got).as("%s batch %d/%d row %d", type, b, batch, r)
                             .isCloseTo(ref, org.assertj.core.data.Offset.offset(2e-6 * mag + 1e-9));
                 }
             }
         }
+    }
+
+    /**
+     * llama.cpp's {@code quantize_row_q8_0} reference of {@code x[off .. off+cols)}, dequantised: per 32 values
+     * {@code d = max|x| / 127}, {@code q = round(x · 127 / max|x|)} (ties to even, as its AVX2 path does), each value
+     * {@code q} times {@code d} rounded to f16 (the scale the block stores).
+     */
+    static double[] int8Activations(float[] x, int off, int cols) {
+        double[] v = new double[cols];
+        for (int blk = 0; blk < cols; blk += 32) {
+            float amax = 0;
+            for (int i = 0; i < 32; i++) amax = Math.max(amax, Math.abs(x[off + blk + i]));
+            float d = amax / 127, id = amax != 0 ? 127 / amax : 0;
+            double d16 = Float.float16ToFloat(Float.floatToFloat16(d));
+            for (int i = 0; i < 32; i++) v[blk + i] = Math.rint(x[off + blk + i] * id) * d16;
+        }
+        return v;
     }
 
     private static short randomScale(Random rnd) {

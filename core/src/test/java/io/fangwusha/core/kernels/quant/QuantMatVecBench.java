@@ -25,8 +25,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * Single-thread throughput of the quantised kernels: {@code matvec} (batch 1, decode: the in-register
  * {@code dot4} path) and {@code batch} (prefill-sized batches: the packed tile path). Run through
  * {@link io.fangwusha.core.kernels.KernelBenchMain}, which prints GFLOP/s = 2*rows*cols*batch / time and
- * GB/s = weight bytes / time. "Q8_0_I8ACT" is the llama.cpp-style alternative (activations quantised to Q8_0 per
- * call, int8 x int8 products) measured for comparison only.
+ * GB/s = weight bytes / time. On an 8-lane machine {@code matvec} of Q4_0, Q4_K and Q6_K runs the int8-activation
+ * kernels ({@link MatrixWeights#int8Decode}).
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -35,7 +35,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 3, time = 1)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
 public class QuantMatVecBench {
-    @Param({"Q8_0", "Q8_0_I8ACT", "Q4_0", "Q4_K", "Q6_K"})
+    @Param({"Q8_0", "Q4_0", "Q4_K", "Q6_K"})
     public String type;
 
     @Param({"1024x1024", "4096x1024"})
@@ -47,7 +47,6 @@ public class QuantMatVecBench {
 
     private Arena arena;
     private MatrixWeights w;
-    private Q8_0Int8Act alt;
     private float[] x1, xb, out1, outb;
 
     @Setup
@@ -56,7 +55,7 @@ public class QuantMatVecBench {
         int rows = Integer.parseInt(rc[0]), cols = Integer.parseInt(rc[1]);
         Random rnd = new Random(42);
         arena = Arena.ofShared();
-        DType dt = type.startsWith("Q8_0") ? DType.Q8_0 : DType.valueOf(type);
+        DType dt = DType.valueOf(type);
         MemorySegment seg = arena.allocate(dt.bytesFor((long) rows * cols), 64);
         float[] row = new float[cols];
         switch (dt) {
@@ -74,7 +73,6 @@ public class QuantMatVecBench {
         }
         Tensor t = new Tensor("w", dt, new long[] {rows, cols}, seg);
         w = QuantizedWeights.of(t);
-        alt = type.equals("Q8_0_I8ACT") ? new Q8_0Int8Act(t) : null;
         x1 = new float[cols];
         xb = new float[batch * cols];
         for (int i = 0; i < xb.length; i++) xb[i] = (float) rnd.nextGaussian();
@@ -90,14 +88,12 @@ public class QuantMatVecBench {
 
     @Benchmark
     public float matvec() {
-        if (alt != null) alt.multiply(x1, out1);
-        else w.multiply(x1, 1, out1, 0, w.rows());
+        w.multiply(x1, 1, out1, 0, w.rows());
         return out1[0];
     }
 
     @Benchmark
     public float batch() {
-        if (alt != null) return 0; // not implemented for the alternative
         w.multiply(xb, batch, outb, 0, w.rows());
         return outb[0];
     }

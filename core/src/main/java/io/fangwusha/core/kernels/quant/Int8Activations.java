@@ -1,0 +1,71 @@
+package io.fangwusha.core.kernels.quant;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Activations quantised as llama.cpp's {@code quantize_row_q8_0} does, for the integer decode kernels: per block of
+ * 32 values {@code d = max|x| / 127} and {@code q = rint(x / d)} in {@code [-127, 127]}, held as shorts (the kernels
+ * multiply them with 16-bit lanes; {@code 127 / max|x|} as the factor), the scale {@code d} rounded to f16 as llama.cpp keeps it. Also kept per block:
+ * {@code 8·d·sum(q)}, which Q4_0 subtracts once per block instead of subtracting 8 from every nibble.
+ *
+ * <p>One instance per thread ({@link #local}); {@link #quantize} overwrites it.
+ */
+final class Int8Activations {
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_256;
+    private static final ThreadLocal<Int8Activations> LOCAL = ThreadLocal.withInitial(Int8Activations::new);
+
+    /** {@code q[t·cols + c]}: token {@code t}'s quantised column {@code c}. */
+    short[] q = new short[0];
+    /** {@code scale[t·blocks + b]}: token {@code t}'s block {@code b} scale {@code d}. */
+    float[] scale = new float[0];
+    /** {@code offset8[t·blocks + b] = 8·d·sum(q)} of the block. */
+    float[] offset8 = new float[0];
+    /** The floats last quantised: a decode step multiplies one activation by several matrices, each in chunks. */
+    private float[] source = new float[0];
+    private int sourceLength = -1;
+
+    static Int8Activations local() {
+        return LOCAL.get();
+    }
+
+    /**
+     * Quantises {@code batch} rows of {@code cols} (a multiple of 32) floats from {@code x}, unless they are the
+     * floats quantised last. Decode calls a kernel once per chunk of rows (8 chunks per thread, see
+     * {@code FusedMatmul}) with the same activations; comparing them costs a tenth of quantising them again.
+     */
+    Int8Activations quantize(float[] x, int batch, int cols) {
+        int n = batch * cols, blocks = n / 32;
+        if (n == sourceLength && java.util.Arrays.equals(x, 0, n, source, 0, n)) return this;
+        if (source.length < n) source = new float[n];
+        System.arraycopy(x, 0, source, 0, n);
+        sourceLength = n;
+        if (q.length < n) q = new short[n];
+        if (scale.length < blocks) {
+            scale = new float[blocks];
+            offset8 = new float[blocks];
+        }
+        for (int b = 0; b < blocks; b++) {
+            int at = 32 * b;
+            FloatVector m = FloatVector.fromArray(F, x, at).abs();
+            for (int i = 8; i < 32; i += 8) m = m.max(FloatVector.fromArray(F, x, at + i).abs());
+            float amax = m.reduceLanes(VectorOperators.MAX), d = amax / 127;
+            // As llama.cpp's AVX code: the factor is 127 / max (not 1 / d, which can differ in the last bit), and an
+            // all-zero block gets q = 0.
+            float id = amax != 0 ? 127 / amax : 0;
+            int sum = 0;
+            for (int i = at; i < at + 32; i++) {
+                int v = (int) Math.rint(x[i] * id);
+                q[i] = (short) v;
+                sum += v;
+            }
+            // The scale the dot products use is d rounded to f16, as llama.cpp stores it (the quants came from the
+            // unrounded 1/d, as there), so that our logits follow llama.cpp's own quantised runs.
+            float d16 = Float.float16ToFloat(Float.floatToFloat16(d));
+            scale[b] = d16;
+            offset8[b] = 8 * d16 * sum;
+        }
+        return this;
+    }
+}
