@@ -23,7 +23,7 @@ final class ModelOptions {
     String kvType;
 
     @Option(names = "--no-repack", description = "Keep Q4_0/Q4_K/Q8_0 weights in the file's layout instead of copying them "
-            + "into the decode kernels' 4-row groups on load: faster loading and no extra memory while loading, slower decode.")
+            + "into the decode kernels' row groups on load: faster loading and no extra memory while loading, slower decode.")
     boolean noRepack;
 
     LoadOptions loadOptions() {

@@ -10,7 +10,7 @@ import java.util.Objects;
  * @param threads kernel threads (default: all cores)
  * @param quant   re-quantise BF16/F16/F32 matrices on load ("q8_0", "q4_0"), or null to keep the stored types
  * @param kvType  element type of the KV caches the model creates (default F32, exact)
- * @param repack  copy Q4_0, Q4_K and Q8_0 matrices into the decode kernels' 4-row groups on load (default; as llama.cpp
+ * @param repack  copy Q4_0, Q4_K and Q8_0 matrices into the decode kernels' row groups on load (default; as llama.cpp
  *                repacks): faster decode, for fresh memory and time at load. False keeps the file's layout.
  */
 public record LoadOptions(int threads, String quant, KvCacheType kvType, boolean repack) {

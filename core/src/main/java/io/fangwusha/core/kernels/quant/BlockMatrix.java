@@ -69,10 +69,12 @@ abstract sealed class BlockMatrix implements MatrixWeights
     private final DType dtype;
 
     /**
-     * Rows stored in 4-row groups (a multiple of 4; 0 when the type keeps the file's layout): see
-     * {@link #group}.
+     * Rows stored in groups of {@link #groupSize} rows (a multiple of it; 0 when the type keeps the file's
+     * layout): see {@link #group}.
      */
     final int groupedRows;
+    /** Rows per group of the grouped layout: 4, or 8 for the 8-lane Q4_0 integer kernel. */
+    final int groupSize;
     /** Bytes of a block's header (its scales) and of each chunk of its quants, as {@link #group} lays them out. */
     final int headBytes, chunkBytes;
 
@@ -82,14 +84,15 @@ abstract sealed class BlockMatrix implements MatrixWeights
 
     /** With {@code groupRows}, a type whose blocks are an f16 scale and then quants is copied into 4-row groups. */
     BlockMatrix(Tensor t, DType expected, boolean groupRows) {
-        this(t, expected, groupRows, 2, expected.blockBytes - 2);
+        this(t, expected, groupRows ? 4 : 0, 2, expected.blockBytes - 2);
     }
 
     /**
-     * With {@code groupRows}, the rows are copied into 4-row groups ({@link #group}) of blocks that start with a
-     * {@code headBytes} header (scales) followed by quants in chunks of {@code chunkBytes}.
+     * With {@code groupSize} (4 or 8; 0 keeps the file's layout), the rows are copied into groups of that many
+     * rows ({@link #group}) of blocks that start with a {@code headBytes} header (scales) followed by quants in
+     * chunks of {@code chunkBytes}.
      */
-    BlockMatrix(Tensor t, DType expected, boolean groupRows, int headBytes, int chunkBytes) {
+    BlockMatrix(Tensor t, DType expected, int groupSize, int headBytes, int chunkBytes) {
         if (t.dtype() != expected) {
             throw new IllegalArgumentException(t.name() + ": expected " + expected + ", got " + t.dtype());
         }
@@ -109,11 +112,12 @@ abstract sealed class BlockMatrix implements MatrixWeights
             throw new FangwushaException(t.name() + ": " + t.data().byteSize() + " bytes of data, " + expected + " "
                     + t.shapeString() + " needs " + rowBytes * rows);
         }
-        this.groupedRows = groupRows ? rows & ~3 : 0;
+        this.groupSize = groupSize == 0 ? 4 : groupSize;
+        this.groupedRows = groupSize > 0 ? rows - rows % groupSize : 0;
         this.headBytes = headBytes;
         this.chunkBytes = chunkBytes;
-        this.data = groupedRows > 0 ? group(t.data().asSlice(0, rowBytes * rows), rows, blocksPerRow, expected.blockBytes,
-                headBytes, chunkBytes, t.fileBacked()) : t.data();
+        this.data = groupedRows > 0 ? group(t.data().asSlice(0, rowBytes * rows), rows, this.groupSize, blocksPerRow,
+                expected.blockBytes, headBytes, chunkBytes, t.fileBacked()) : t.data();
     }
 
     /** Source bytes copied per task, between releases of a file mapping's pages. */
@@ -121,10 +125,10 @@ abstract sealed class BlockMatrix implements MatrixWeights
 
     /**
      * Copies rows of blocks (a {@code headBytes} header: Q4_0's and Q8_0's {@code f16} scale, Q4_K's scales and
-     * mins; then quants in chunks of {@code chunkBytes}) into groups of 4, as llama.cpp repacks Q4_0 and Q8_0 for
-     * its AVX kernels: group {@code g} occupies the same {@code 4·rowBytes} bytes as rows {@code 4g..4g+3} do in
-     * the file, first the 4 rows' headers of every block ({@code 4·headBytes·blocksPerRow} bytes, block by block,
-     * row by row), then their quants (chunk by chunk, row by row). A decode kernel then reads one sequential
+     * mins; then quants in chunks of {@code chunkBytes}) into groups of {@code G} (4, or 8), as llama.cpp repacks
+     * Q4_0 and Q8_0 for its AVX kernels: group {@code g} occupies the same {@code G·rowBytes} bytes as its rows do
+     * in the file, first the G rows' headers of every block ({@code G·headBytes·blocksPerRow} bytes, block by
+     * block, row by row), then their quants (chunk by chunk, row by row). A decode kernel then reads one sequential
      * stream, widens a group's scales 16 at a time ({@link #widenScales}; Q4_K unpacks its own) and addresses
      * everything from one base. Rows after the last whole group keep the file's layout. The pages of a file
      * mapping are released as the copy proceeds ({@link NativeMemory#release}), so the resident size does not
@@ -133,16 +137,16 @@ abstract sealed class BlockMatrix implements MatrixWeights
      * copied on the common fork-join pool, at load time only: 4B Q8_0 loaded in 4.8-7.6 s instead of 7.9-22 s
      * (alternating runs).
      */
-    private static MemorySegment group(MemorySegment src, int rows, int blocksPerRow, int blockBytes, int headBytes,
+    private static MemorySegment group(MemorySegment src, int rows, int G, int blocksPerRow, int blockBytes, int headBytes,
             int chunkBytes, boolean fileBacked) {
-        long rowBytes = (long) blocksPerRow * blockBytes, groupBytes = 4 * rowBytes;
-        int groups = rows / 4;
+        long rowBytes = (long) blocksPerRow * blockBytes, groupBytes = G * rowBytes;
+        int groups = rows / G;
         MemorySegment dst = NativeMemory.allocateUninitialized(rows * rowBytes, Arena.ofAuto());
         int perTask = (int) Math.max(1, RELEASE_BYTES / groupBytes);
         int tasks = (groups + perTask - 1) / perTask;
         IntStream.range(0, tasks).parallel().forEach(t -> {
             int g0 = t * perTask, g1 = Math.min(groups, g0 + perTask);
-            copyGroups(src, dst, g0, g1, blocksPerRow, blockBytes, headBytes, chunkBytes);
+            copyGroups(src, dst, g0, g1, G, blocksPerRow, blockBytes, headBytes, chunkBytes);
             if (fileBacked) NativeMemory.release(src.asSlice(g0 * groupBytes, (g1 - g0) * groupBytes));
         });
         long tail = groups * groupBytes;
@@ -151,21 +155,25 @@ abstract sealed class BlockMatrix implements MatrixWeights
         return dst;
     }
 
-    private static void copyGroups(MemorySegment src, MemorySegment dst, int g0, int g1, int blocksPerRow, int blockBytes,
-            int headBytes, int chunkBytes) {
+    private static void copyGroups(MemorySegment src, MemorySegment dst, int g0, int g1, int G, int blocksPerRow,
+            int blockBytes, int headBytes, int chunkBytes) {
+        if (chunkBytes == 2) {
+            copyPairGroups(src, dst, g0, g1, G, blocksPerRow, blockBytes);
+            return;
+        }
         int chunks = (blockBytes - headBytes) / chunkBytes;
-        long rowBytes = (long) blocksPerRow * blockBytes, groupBytes = 4 * rowBytes, quants = 4L * headBytes * blocksPerRow;
+        long rowBytes = (long) blocksPerRow * blockBytes, groupBytes = G * rowBytes, quants = (long) G * headBytes * blocksPerRow;
         for (int g = g0; g < g1; g++) {
             long base = g * groupBytes;
-            for (int k = 0; k < 4; k++) {
+            for (int k = 0; k < G; k++) {
                 long from = base + k * rowBytes;
                 for (int b = 0; b < blocksPerRow; b++, from += blockBytes) {
-                    long head = base + (long) headBytes * (4 * b + k);
+                    long head = base + (long) headBytes * (G * b + k);
                     // Headers are 2 bytes (an f16 scale) or a multiple of 8 (Q4_K's 16).
                     if (headBytes == 2) dst.set(SHORT, head, src.get(SHORT, from));
                     else for (int j = 0; j < headBytes; j += 8) dst.set(LONG, head + j, src.get(LONG, from + j));
                     for (int c = 0; c < chunks; c++) {
-                        long to = base + quants + (long) chunkBytes * (4L * (chunks * b + c) + k);
+                        long to = base + quants + (long) chunkBytes * ((long) G * (chunks * b + c) + k);
                         long at = from + headBytes + (long) chunkBytes * c;
                         // 8 bytes at a time: a MemorySegment.copy call per block took several times longer.
                         for (int j = 0; j < chunkBytes; j += 8) dst.set(LONG, to + j, src.get(LONG, at + j));
@@ -175,13 +183,69 @@ abstract sealed class BlockMatrix implements MatrixWeights
         }
     }
 
+    /**
+     * {@link #copyGroups} for 2-byte chunks of a 2-byte header and 16 quant bytes, in groups of 8 rows (Q4_0 for
+     * 8-lane vectors). Per block, the 8 rows' 8 byte pairs are an 8x8 matrix of shorts, read as 16 longs and
+     * transposed as four 4x4 blocks of shorts inside longs ({@link #transpose4}). Plain long arithmetic: this
+     * runs once, at load, mostly before C2 compiles it, where Vector API code is very slow (a version zipping
+     * vectors took 46 s for 4B Q4_0, against 7 s for a pair-by-pair get and set, and less than that for this).
+     */
+    private static void copyPairGroups(MemorySegment src, MemorySegment dst, int g0, int g1, int G, int blocksPerRow,
+            int blockBytes) {
+        if (G != 8) throw new IllegalArgumentException("2-byte chunks come in groups of 8 rows, not " + G);
+        long rowBytes = (long) blocksPerRow * blockBytes, groupBytes = 8 * rowBytes, quants = 16L * blocksPerRow;
+        long[] w = new long[16];
+        for (int g = g0; g < g1; g++) {
+            long base = g * groupBytes;
+            for (int b = 0; b < blocksPerRow; b++) {
+                for (int k = 0; k < 8; k++) {
+                    long from = base + k * rowBytes + (long) blockBytes * b;
+                    dst.set(SHORT, base + 2L * (8 * b + k), src.get(SHORT, from));
+                    w[k] = src.get(LONG, from + 2); // pairs 0-3 of row k
+                    w[8 + k] = src.get(LONG, from + 10); // pairs 4-7
+                }
+                long to = base + quants + 128L * b;
+                // Chunk c (16 bytes) = pair c of rows 0-3, then of rows 4-7.
+                for (int i = 0; i < 16; i += 4) transpose4(w, i);
+                for (int c = 0; c < 8; c++) {
+                    dst.set(LONG, to + 16L * c, w[(c >> 2) * 8 + (c & 3)]);
+                    dst.set(LONG, to + 16L * c + 8, w[(c >> 2) * 8 + 4 + (c & 3)]);
+                }
+            }
+        }
+    }
+
+    /**
+     * Transposes {@code w[i .. i+4)} as a 4x4 matrix of shorts, element {@code k} of a long at bits {@code 16k}:
+     * swap the off-diagonal shorts of each 2x2 block, then the off-diagonal 2x2 blocks.
+     */
+    static void transpose4(long[] w, int i) {
+        long x0 = w[i], x1 = w[i + 1], x2 = w[i + 2], x3 = w[i + 3];
+        long t = ((x0 >>> 16) ^ x1) & 0x0000FFFF0000FFFFL;
+        x1 ^= t;
+        x0 ^= t << 16;
+        t = ((x2 >>> 16) ^ x3) & 0x0000FFFF0000FFFFL;
+        x3 ^= t;
+        x2 ^= t << 16;
+        t = ((x0 >>> 32) ^ x2) & 0x00000000FFFFFFFFL;
+        x2 ^= t;
+        x0 ^= t << 32;
+        t = ((x1 >>> 32) ^ x3) & 0x00000000FFFFFFFFL;
+        x3 ^= t;
+        x1 ^= t << 32;
+        w[i] = x0;
+        w[i + 1] = x1;
+        w[i + 2] = x2;
+        w[i + 3] = x3;
+    }
+
     /** Byte offset of row {@code r}'s first block header (scale); the next block's is {@link #scaleStep} further. */
     final long scaleAt(int r) {
-        return r < groupedRows ? (r & ~3) * rowBytes + (long) headBytes * (r & 3) : r * rowBytes;
+        return r < groupedRows ? (r - r % groupSize) * rowBytes + (long) headBytes * (r % groupSize) : r * rowBytes;
     }
 
     final long scaleStep(int r) {
-        return r < groupedRows ? 4L * headBytes : dtype.blockBytes;
+        return r < groupedRows ? (long) groupSize * headBytes : dtype.blockBytes;
     }
 
     /**
@@ -189,16 +253,16 @@ abstract sealed class BlockMatrix implements MatrixWeights
      * the same block's {@link #chunkStep}.
      */
     final long quantsAt(int r) {
-        return r < groupedRows ? (r & ~3) * rowBytes + 4L * headBytes * blocksPerRow + (long) chunkBytes * (r & 3)
-                : r * rowBytes + headBytes;
+        return r < groupedRows ? (r - r % groupSize) * rowBytes + (long) groupSize * headBytes * blocksPerRow
+                + (long) chunkBytes * (r % groupSize) : r * rowBytes + headBytes;
     }
 
     final long quantStep(int r) {
-        return r < groupedRows ? 4L * (dtype.blockBytes - headBytes) : dtype.blockBytes;
+        return r < groupedRows ? (long) groupSize * (dtype.blockBytes - headBytes) : dtype.blockBytes;
     }
 
     final long chunkStep(int r) {
-        return r < groupedRows ? 4L * chunkBytes : chunkBytes;
+        return r < groupedRows ? (long) groupSize * chunkBytes : chunkBytes;
     }
 
     /**
@@ -415,6 +479,10 @@ abstract sealed class BlockMatrix implements MatrixWeights
      * fewer than 4 rows takes the float path.
      */
     private void multiplyInt(float[] x, int batch, float[] out, int rowStart, int rowEnd, float[] lanes) {
+        if (groupedRows > 0 && groupSize == 8) {
+            multiplyIntEight(x, batch, out, rowStart, rowEnd, lanes);
+            return;
+        }
         if (rows < 4) {
             singleRows(x, batch, out, rowStart, rowEnd, lanes);
             return;
@@ -434,6 +502,34 @@ abstract sealed class BlockMatrix implements MatrixWeights
         }
     }
 
+    /**
+     * {@code out[o + k] = dot(row r+k, token's activations)} for {@code k < 8}, {@code r} the first row of an
+     * 8-row group ({@link #groupSize} 8), with the activations quantised as in {@link #dot4Int}.
+     */
+    void dot8Int(int r, Int8Activations q, int token, float[] out, int o, float[] lanes) {
+        throw new UnsupportedOperationException(dtype + " has no 8-row integer decode kernel");
+    }
+
+    /**
+     * {@link #dot8Int} over whole 8-row groups (every row is grouped: {@link #groupSize} 8 is used only for a
+     * multiple of 8 rows). A group that the range cuts is computed whole into scratch, so that the rows' bits do
+     * not depend on how the threads split the matrix.
+     */
+    private void multiplyIntEight(float[] x, int batch, float[] out, int rowStart, int rowEnd, float[] lanes) {
+        Int8Activations q = Int8Activations.local().quantize(x, batch, cols);
+        for (int g = rowStart & ~7; g < rowEnd; g += 8) {
+            if (g >= rowStart && g + 8 <= rowEnd) {
+                for (int b = 0; b < batch; b++) dot8Int(g, q, b, out, b * rows + g, lanes);
+                continue;
+            }
+            float[] eight = buffer(0, 8);
+            for (int b = 0; b < batch; b++) {
+                dot8Int(g, q, b, eight, 0, lanes);
+                for (int r = Math.max(g, rowStart); r < Math.min(g + 8, rowEnd); r++) out[b * rows + r] = eight[r - g];
+            }
+        }
+    }
+
     private void singleRows(float[] x, int batch, float[] out, int r, int rowEnd, float[] lanes) {
         if (r < rowEnd) {
             float[] w = buffer(0, cols);
@@ -448,12 +544,25 @@ abstract sealed class BlockMatrix implements MatrixWeights
         PackedTile.Scratch s = PackedTile.scratch();
         s.layOut(x, batch, cols, cols, false);
         float[] w = s.panel(cols);
+        int[][] places = PANEL_PLACES.get();
         for (int r = rowStart; r < rowEnd; r += PackedTile.PANEL_ROWS) {
             int n = Math.min(PackedTile.PANEL_ROWS, rowEnd - r);
             CacheWarmer.warm(data, r * rowBytes, (r + n) * rowBytes);
-            for (int k = 0; k < n; k++) decodeRow((r + k) * rowBytes, w, PackedTile.rowOffset(n, k, cols), PackedTile.chunkStep(n, k));
+            for (int k = 0; k < n; k++) {
+                places[0][k] = PackedTile.rowOffset(n, k, cols);
+                places[1][k] = PackedTile.chunkStep(n, k);
+            }
+            decodePanel(r, n, w, places[0], places[1]);
             PackedTile.multiply(s, n, cols, cols, x, batch, out, rows, r);
         }
+    }
+
+    /** Per thread: where each row of a prefill panel goes ({@link PackedTile#rowOffset}) and its chunk step. */
+    private static final ThreadLocal<int[][]> PANEL_PLACES = ThreadLocal.withInitial(() -> new int[2][PackedTile.PANEL_ROWS]);
+
+    /** Rows {@code r .. r+n} decoded into a prefill panel, row {@code r+k} at {@code offs[k]} with {@code steps[k]}. */
+    void decodePanel(int r, int n, float[] dst, int[] offs, int[] steps) {
+        for (int k = 0; k < n; k++) decodeRow((r + k) * rowBytes, dst, offs[k], steps[k]);
     }
 
     @Override

@@ -18,6 +18,11 @@ final class Int8Activations {
 
     /** {@code q[t·cols + c]}: token {@code t}'s quantised column {@code c}. */
     short[] q = new short[0];
+    /**
+     * {@code pairs[i] = q[2i] | q[2i+1] << 16} (as unsigned 16-bit halves): two neighbouring columns, which the
+     * 8-row Q4_0 kernel broadcasts to all int lanes.
+     */
+    int[] pairs = new int[0];
     /** {@code scale[t·blocks + b]}: token {@code t}'s block {@code b} scale {@code d}. */
     float[] scale = new float[0];
     /** {@code offset8[t·blocks + b] = 8·d·sum(q)} of the block. */
@@ -41,7 +46,10 @@ final class Int8Activations {
         if (source.length < n) source = new float[n];
         System.arraycopy(x, 0, source, 0, n);
         sourceLength = n;
-        if (q.length < n) q = new short[n];
+        if (q.length < n) {
+            q = new short[n];
+            pairs = new int[n / 2];
+        }
         if (scale.length < blocks) {
             scale = new float[blocks];
             offset8 = new float[blocks];
@@ -65,6 +73,7 @@ final class Int8Activations {
             float d16 = Float.float16ToFloat(Float.floatToFloat16(d));
             scale[b] = d16;
             offset8[b] = 8 * d16 * sum;
+            for (int i = at / 2; i < at / 2 + 16; i++) pairs[i] = q[2 * i] & 0xFFFF | q[2 * i + 1] << 16;
         }
         return this;
     }

@@ -3,6 +3,8 @@ package io.fangwusha.core.kernels.quant;
 import io.fangwusha.core.kernels.CacheWarmer;
 import io.fangwusha.core.weights.DType;
 import io.fangwusha.core.weights.Tensor;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
@@ -12,11 +14,13 @@ import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
+import static jdk.incubator.vector.VectorOperators.ADD;
 import static jdk.incubator.vector.VectorOperators.ASHR;
 import static jdk.incubator.vector.VectorOperators.B2I;
 import static jdk.incubator.vector.VectorOperators.I2F;
 import static jdk.incubator.vector.VectorOperators.LSHL;
 import static jdk.incubator.vector.VectorOperators.LSHR;
+import static jdk.incubator.vector.VectorOperators.S2I;
 import static jdk.incubator.vector.VectorOperators.ZERO_EXTEND_B2I;
 import static jdk.incubator.vector.VectorOperators.ZERO_EXTEND_B2S;
 
@@ -25,7 +29,8 @@ import static jdk.incubator.vector.VectorOperators.ZERO_EXTEND_B2S;
  * nibble and element {@code j+16} in its high nibble; value = {@code (nibble - 8) * d}.
  *
  * <p>With 16-float vectors the rows are copied on load into 4-row groups ({@link BlockMatrix#group}): 256x1024 in
- * cache, one core, 44.5 -> 63-72 GFLOP/s (the main loop ~80 instructions per block of 4 rows, ~95 before).
+ * cache, one core, 44.5 -> 63-72 GFLOP/s (the main loop ~80 instructions per block of 4 rows, ~95 before). With
+ * 8-float vectors into 8-row groups of interleaved byte pairs for the integer decode kernel ({@link #dot8Int}).
  */
 final class Q4_0Matrix extends BlockMatrix {
     private static final VectorSpecies<Byte> B = ByteVector.SPECIES_128;
@@ -35,8 +40,21 @@ final class Q4_0Matrix extends BlockMatrix {
     private static final VectorSpecies<Short> S = ShortVector.SPECIES_256;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
+    /** 8 shorts: the 8 f16 scales of a block in the 8-row groups. */
+    private static final VectorSpecies<Short> S8 = ShortVector.SPECIES_128;
+
     Q4_0Matrix(Tensor t, boolean repack) {
-        super(t, DType.Q4_0, repack && L == 16);
+        super(t, DType.Q4_0, groupSize(t, repack), 2, L == 8 ? 2 : 16);
+    }
+
+    /**
+     * 16 lanes: 4-row groups of whole 16-byte blocks. 8 lanes: 8-row groups, the rows' bytes interleaved in
+     * pairs ({@link #dot8Int}), for a matrix of a multiple of 8 rows (every real one); others keep the file's
+     * layout.
+     */
+    private static int groupSize(Tensor t, boolean repack) {
+        long rows = t.shape().length == 1 ? 1 : t.rows();
+        return !repack ? 0 : L == 16 ? 4 : L == 8 && rows % 8 == 0 ? 8 : 0;
     }
 
     /** Elements {@code 16h + pL ..} of a block (vector lengths other than 16), dequantised as {@link #decodeRow} does. */
@@ -70,6 +88,10 @@ final class Q4_0Matrix extends BlockMatrix {
      */
     @Override
     void dot4(int r, float[] x, int xOff, float[] out, int o, float[] lanes, long ahead) {
+        if (L == 8 && groupedRows > 0) {
+            super.dot4(r, x, xOff, out, o, lanes, ahead);
+            return;
+        }
         if (L == 8) {
             dot4Eight(r, x, xOff, out, o, lanes);
             return;
@@ -218,14 +240,60 @@ final class Q4_0Matrix extends BlockMatrix {
     }
 
     /**
-     * 4 rows with int8 activations ({@link BlockMatrix#int8Decode}). Per block, the 16 bytes are widened to shorts;
-     * their low nibbles multiply the activations' first 16 shorts, the high nibbles the last 16 (the raw nibble
-     * {@code n} in {@code [0, 15]}: the block's {@code -8·sum(q_x)} is subtracted once per row at the end, from
-     * {@code Int8Activations.offset8}). With {@code |n·q| <= 1905}, two products, and then pairs of those sums, fit
-     * 16 bits, so a shift, an add and a shift turn the 16 sums into 8 ints, converted to float and scaled by
-     * {@code d_w·d_x}. The Vector API has no widening multiply-add (llama.cpp uses {@code vpmaddubsw} and
-     * {@code vpmaddwd}); this is the shortest form found. 1024x1024 in cache, one Zen 1 core: 6.6 -> 8.2-8.6
-     * GFLOP/s against {@link #dot4Eight}.
+     * 8 rows of the 8-row layout with int8 activations ({@link BlockMatrix#int8Decode}): llama.cpp's AVX2 Q4_0
+     * arithmetic as far as the Vector API reaches (it has no widening multiply-add, {@code vpmaddubsw} and
+     * {@code vpmaddwd}), with the reductions spread over 8 rows. In a group the rows' 16 bytes of a block are
+     * interleaved two by two ({@link BlockMatrix#group} with 2-byte chunks), so one 16-byte load widened to 16
+     * shorts holds bytes {@code 2k, 2k+1} of all 8 rows: their low nibbles multiply columns {@code 2k, 2k+1} (one
+     * int of activation pairs broadcast to every lane), their high nibbles columns {@code 16+2k, 16+2k+1}. Each
+     * lane sums 16 products of a raw nibble in {@code [0, 15]} and an activation in {@code [-127, 127]}, at most
+     * 30480: a block's sums fit 16 bits, and one pair sum per block gives each row's integer sum in its own int
+     * lane. Then one conversion and one multiply-add per block serve 8 rows, with the 8 rows' scales widened
+     * together; {@code -8·d_w·8·d_x·sum(q_x)} is accumulated apart and subtracted at the end. Per row and block
+     * this is {@code acc = fma(isum, d_w·d_x, acc)}, {@code cor = fma(d_w, 8·d_x·sum(q_x), cor)}, the result
+     * {@code acc - cor}: {@link #dot4Int} (the file's layout) computes the same, bit for bit. 1024x1024 in cache,
+     * one Zen 1 core: 15 GFLOP/s in a standalone loop against 10 for the 4-row file-layout kernel this replaced.
+     */
+    @Override
+    void dot8Int(int r, Int8Activations a, int token, float[] out, int o, float[] lanes) {
+        long heads = r * rowBytes, quants = heads + 16L * blocksPerRow;
+        int[] xp = a.pairs;
+        float[] xd = a.scale, x8 = a.offset8;
+        int xo = token * cols / 2, db = token * blocksPerRow;
+        FloatVector acc = FloatVector.zero(F), cor = acc;
+        for (int b = 0; b < blocksPerRow; b++, xo += 16, db++) {
+            long p = quants + 128L * b;
+            ShortVector n = (ShortVector) ByteVector.fromMemorySegment(B, data, p, LE).convertShape(ZERO_EXTEND_B2S, S, 0);
+            ShortVector s = n.and((short) 15).mul(IntVector.broadcast(I8, xp[xo]).reinterpretAsShorts())
+                    .add(n.lanewise(LSHR, 4).mul(IntVector.broadcast(I8, xp[xo + 8]).reinterpretAsShorts()));
+            for (int k = 1; k < 8; k++) {
+                n = (ShortVector) ByteVector.fromMemorySegment(B, data, p + 16 * k, LE).convertShape(ZERO_EXTEND_B2S, S, 0);
+                s = s.add(n.and((short) 15).mul(IntVector.broadcast(I8, xp[xo + k]).reinterpretAsShorts()))
+                        .add(n.lanewise(LSHR, 4).mul(IntVector.broadcast(I8, xp[xo + 8 + k]).reinterpretAsShorts()));
+            }
+            IntVector t = s.reinterpretAsInts();
+            t = t.lanewise(LSHL, 16).lanewise(ASHR, 16).add(t.lanewise(ASHR, 16));
+            // The scales as widenScales does: exact for finite halves; a vector with an infinity or NaN one by one.
+            long h = heads + 16L * b;
+            IntVector bits = (IntVector) ShortVector.fromMemorySegment(S8, data, h, LE).convertShape(S2I, I8, 0);
+            FloatVector d;
+            if (bits.and(0x7C00).compare(VectorOperators.EQ, 0x7C00).anyTrue()) {
+                for (int k = 0; k < 8; k++) lanes[k] = f16(data, h + 2 * k);
+                d = FloatVector.fromArray(F, lanes, 0);
+            } else {
+                d = bits.lanewise(LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f);
+            }
+            acc = ((FloatVector) t.convert(I2F, 0)).fma(d.mul(xd[db]), acc);
+            cor = d.fma(FloatVector.broadcast(F, x8[db]), cor);
+        }
+        acc.sub(cor).intoArray(out, o);
+    }
+
+    /**
+     * {@link #dot8Int}'s arithmetic on the file's layout ({@code --no-repack}, or a row count that is not a
+     * multiple of 8), 4 rows at a time: per block, the 16 bytes widened to shorts, low nibbles times the
+     * activations' first 16 shorts, high nibbles times the last 16 ({@code |n·q| <= 1905}, so two products and
+     * then a pair of those fit 16 bits), the 8 int lanes summed to the row's exact block sum.
      */
     @Override
     void dot4Int(int r, Int8Activations a, int token, float[] out, int o, float[] lanes) {
@@ -233,8 +301,7 @@ final class Q4_0Matrix extends BlockMatrix {
         short[] xq = a.q;
         float[] xd = a.scale, x8 = a.offset8;
         int xo = token * cols, db = token * blocksPerRow;
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
-        float c0 = 0, c1 = 0, c2 = 0, c3 = 0;
+        float a0 = 0, a1 = 0, a2 = 0, a3 = 0, c0 = 0, c1 = 0, c2 = 0, c3 = 0;
         for (int b = 0; b < blocksPerRow; b++, xo += 32, db++) {
             long bo = b * 18L;
             ShortVector lo = ShortVector.fromArray(S, xq, xo), hi = ShortVector.fromArray(S, xq, xo + 16);
@@ -242,33 +309,28 @@ final class Q4_0Matrix extends BlockMatrix {
             float d = Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, r0 + bo));
             ShortVector n = (ShortVector) ByteVector.fromMemorySegment(B, data, r0 + bo + 2, LE).convertShape(ZERO_EXTEND_B2S, S, 0);
             IntVector t = n.and((short) 15).mul(lo).add(n.lanewise(LSHR, 4).mul(hi)).reinterpretAsInts();
-            a0 = ((FloatVector) t.lanewise(LSHL, 16).add(t).lanewise(ASHR, 16).convert(I2F, 0)).fma(FloatVector.broadcast(F, d * dx), a0);
+            a0 = Math.fma((float) t.lanewise(LSHL, 16).add(t).lanewise(ASHR, 16).reduceLanes(ADD), d * dx, a0);
             c0 = Math.fma(d, off, c0);
             d = Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, r1 + bo));
             n = (ShortVector) ByteVector.fromMemorySegment(B, data, r1 + bo + 2, LE).convertShape(ZERO_EXTEND_B2S, S, 0);
             t = n.and((short) 15).mul(lo).add(n.lanewise(LSHR, 4).mul(hi)).reinterpretAsInts();
-            a1 = ((FloatVector) t.lanewise(LSHL, 16).add(t).lanewise(ASHR, 16).convert(I2F, 0)).fma(FloatVector.broadcast(F, d * dx), a1);
+            a1 = Math.fma((float) t.lanewise(LSHL, 16).add(t).lanewise(ASHR, 16).reduceLanes(ADD), d * dx, a1);
             c1 = Math.fma(d, off, c1);
             d = Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, r2 + bo));
             n = (ShortVector) ByteVector.fromMemorySegment(B, data, r2 + bo + 2, LE).convertShape(ZERO_EXTEND_B2S, S, 0);
             t = n.and((short) 15).mul(lo).add(n.lanewise(LSHR, 4).mul(hi)).reinterpretAsInts();
-            a2 = ((FloatVector) t.lanewise(LSHL, 16).add(t).lanewise(ASHR, 16).convert(I2F, 0)).fma(FloatVector.broadcast(F, d * dx), a2);
+            a2 = Math.fma((float) t.lanewise(LSHL, 16).add(t).lanewise(ASHR, 16).reduceLanes(ADD), d * dx, a2);
             c2 = Math.fma(d, off, c2);
             d = Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, r3 + bo));
             n = (ShortVector) ByteVector.fromMemorySegment(B, data, r3 + bo + 2, LE).convertShape(ZERO_EXTEND_B2S, S, 0);
             t = n.and((short) 15).mul(lo).add(n.lanewise(LSHR, 4).mul(hi)).reinterpretAsInts();
-            a3 = ((FloatVector) t.lanewise(LSHL, 16).add(t).lanewise(ASHR, 16).convert(I2F, 0)).fma(FloatVector.broadcast(F, d * dx), a3);
+            a3 = Math.fma((float) t.lanewise(LSHL, 16).add(t).lanewise(ASHR, 16).reduceLanes(ADD), d * dx, a3);
             c3 = Math.fma(d, off, c3);
         }
-        a0.intoArray(lanes, 0);
-        a1.intoArray(lanes, L);
-        a2.intoArray(lanes, 2 * L);
-        a3.intoArray(lanes, 3 * L);
-        sums4(lanes, out, o);
-        out[o] -= c0;
-        out[o + 1] -= c1;
-        out[o + 2] -= c2;
-        out[o + 3] -= c3;
+        out[o] = a0 - c0;
+        out[o + 1] = a1 - c1;
+        out[o + 2] = a2 - c2;
+        out[o + 3] = a3 - c3;
     }
 
     /** {@code k - 8} for {@code k < 16}: a nibble's value before scaling (16-lane vectors only). */
@@ -301,18 +363,78 @@ final class Q4_0Matrix extends BlockMatrix {
     @Override
     void decodeRow(long rowOffset, float[] dst, int off, int step) {
         int r = (int) (rowOffset / rowBytes);
+        if (r < groupedRows && groupSize == 8) {
+            int[][] one = ONE_ROW.get();
+            one[0][0] = off;
+            one[1][0] = step;
+            decodeGroup(r & ~7, r & 7, (r & 7) + 1, dst, one[0], one[1], 0);
+            return;
+        }
         long scale = scaleAt(r), nib = quantsAt(r), scaleStep = scaleStep(r), nibStep = quantStep(r);
         for (int blk = 0; blk < blocksPerRow; blk++, scale += scaleStep, nib += nibStep) {
-            float d = f16(data, scale);
-            for (int e = 0; e < 16; e += BYTES.length()) {
-                ByteVector q = ByteVector.fromMemorySegment(BYTES, data, nib + e, LE);
-                ByteVector lo = q.and((byte) 0x0F).sub((byte) 8);
-                ByteVector hi = q.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F).sub((byte) 8);
-                for (int p = 0; p < BYTE_PARTS; p++) {
-                    ((FloatVector) lo.convertShape(VectorOperators.B2F, F, p)).mul(d).intoArray(dst, at(off, 32 * blk + e + p * L, step));
-                    ((FloatVector) hi.convertShape(VectorOperators.B2F, F, p)).mul(d).intoArray(dst, at(off, 32 * blk + 16 + e + p * L, step));
-                }
+            decodeBlock(data, nib, f16(data, scale), dst, off, blk, step);
+        }
+    }
+
+    /** Block {@code blk} of a row, its 16 quant bytes at {@code src[nib ..]}, into the row at {@code dst[off ..]}. */
+    private static void decodeBlock(MemorySegment src, long nib, float d, float[] dst, int off, int blk, int step) {
+        for (int e = 0; e < 16; e += BYTES.length()) {
+            ByteVector q = ByteVector.fromMemorySegment(BYTES, src, nib + e, LE);
+            ByteVector lo = q.and((byte) 0x0F).sub((byte) 8);
+            ByteVector hi = q.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F).sub((byte) 8);
+            for (int p = 0; p < BYTE_PARTS; p++) {
+                ((FloatVector) lo.convertShape(VectorOperators.B2F, F, p)).mul(d).intoArray(dst, at(off, 32 * blk + e + p * L, step));
+                ((FloatVector) hi.convertShape(VectorOperators.B2F, F, p)).mul(d).intoArray(dst, at(off, 32 * blk + 16 + e + p * L, step));
             }
         }
     }
+
+    @Override
+    void decodePanel(int r, int n, float[] dst, int[] offs, int[] steps) {
+        if (r >= groupedRows || groupSize != 8) {
+            super.decodePanel(r, n, dst, offs, steps);
+            return;
+        }
+        for (int g = r & ~7; g < r + n; g += 8) {
+            int from = Math.max(r, g) - g;
+            decodeGroup(g, from, Math.min(r + n, g + 8) - g, dst, offs, steps, g + from - r);
+        }
+    }
+
+    /**
+     * Rows {@code g+from .. g+to} of the 8-row group at {@code g}, row {@code g+j} into {@code dst} at
+     * {@code offs[first + j - from]} with that {@code steps} entry ({@link BlockMatrix#decodeRow}'s panel layout).
+     * Per block the group's 8x8 byte pairs are transposed back into rows in a per-thread buffer
+     * ({@link BlockMatrix#transpose4}), then each row decodes as in the file's layout.
+     */
+    private void decodeGroup(int g, int from, int to, float[] dst, int[] offs, int[] steps, int first) {
+        MemorySegment rowsOf = ROW_BYTES.get();
+        long[] w = PAIRS.get();
+        long heads = g * rowBytes, quants = heads + 16L * blocksPerRow;
+        for (int blk = 0; blk < blocksPerRow; blk++) {
+            long at = quants + 128L * blk;
+            for (int c = 0; c < 8; c++) {
+                w[(c >> 2) * 8 + (c & 3)] = data.get(ValueLayout.JAVA_LONG_UNALIGNED, at + 16L * c);
+                w[(c >> 2) * 8 + 4 + (c & 3)] = data.get(ValueLayout.JAVA_LONG_UNALIGNED, at + 16L * c + 8);
+            }
+            for (int i = 0; i < 16; i += 4) transpose4(w, i);
+            for (int j = from; j < to; j++) {
+                rowsOf.set(ValueLayout.JAVA_LONG_UNALIGNED, 16L * j, w[j]);
+                rowsOf.set(ValueLayout.JAVA_LONG_UNALIGNED, 16L * j + 8, w[8 + j]);
+            }
+            for (int j = from; j < to; j++) {
+                int k = first + j - from;
+                decodeBlock(rowsOf, 16L * j, f16(data, heads + 2L * (8 * blk + j)), dst, offs[k], blk, steps[k]);
+            }
+        }
+    }
+
+    /**
+     * A group's block of quant bytes back in rows (row {@code j} at {@code 16j}), per thread. Native, as the
+     * grouped copy is: with a heap segment at the same load, C2 no longer intrinsified it (prefill 36 -> 5 tok/s).
+     */
+    private static final ThreadLocal<MemorySegment> ROW_BYTES = ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(128, 16));
+    private static final ThreadLocal<long[]> PAIRS = ThreadLocal.withInitial(() -> new long[16]);
+    /** A single row's offset and step for {@link #decodeGroup}, per thread. */
+    private static final ThreadLocal<int[][]> ONE_ROW = ThreadLocal.withInitial(() -> new int[2][1]);
 }

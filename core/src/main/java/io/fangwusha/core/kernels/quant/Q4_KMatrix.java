@@ -43,7 +43,7 @@ final class Q4_KMatrix extends BlockMatrix {
      * prefetchers: 4B Q4_K_M tg 4.72, 5.00 streamed against 6.30, 5.99 warmed (0.6B 33.8, 31.7 / 34.5, 34.3).
      */
     Q4_KMatrix(Tensor t, boolean repack) {
-        super(t, DType.Q4_K, repack && L == 16, 16, 32);
+        super(t, DType.Q4_K, repack && L == 16 ? 4 : 0, 16, 32);
     }
 
     /**

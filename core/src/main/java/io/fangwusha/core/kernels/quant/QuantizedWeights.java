@@ -15,9 +15,10 @@ public final class QuantizedWeights {
 
     /**
      * The kernel for a Q8_0, Q4_0, Q4_K or Q6_K tensor of shape {@code [rows, cols]} (or {@code [n]}, one row). It
-     * reads {@code t.data()} in place, except that with {@code repack} (and 16-float vectors) Q4_0 and Q4_K
-     * matrices and Q8_0 matrices with rows over 2 KB are copied into 4-row groups. Other dtypes are not quantised: the float
-     * kernels handle them.
+     * reads {@code t.data()} in place, except that with {@code repack} some are copied into row groups: with
+     * 16-float vectors Q4_0 and Q4_K matrices and Q8_0 matrices with rows over 2 KB into 4-row groups; with 8-float
+     * vectors Q8_0 into 4-row groups and Q4_0 (of a multiple of 8 rows) into 8-row groups of interleaved byte
+     * pairs. Other dtypes are not quantised: the float kernels handle them.
      */
     public static MatrixWeights of(Tensor t, boolean repack) {
         return switch (t.dtype()) {

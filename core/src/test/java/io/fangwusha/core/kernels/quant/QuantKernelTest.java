@@ -21,7 +21,8 @@ class QuantKernelTest {
     /** A random matrix in one type: its raw bytes and its exact element values. */
     record Built(byte[] bytes, double[] values) {}
 
-    static final int ROWS = 13;
+    /** 13 rows keep the file's layout everywhere; 16 are two 8-row groups for the 8-lane Q4_0 kernel. */
+    static final int[] ROW_COUNTS = {13, 16};
 
     @Test
     void q8_0() {
@@ -65,7 +66,11 @@ class QuantKernelTest {
     @org.junit.jupiter.params.ParameterizedTest
     @org.junit.jupiter.params.provider.MethodSource("shapes")
     void batchInvariant(DType type, int cols) {
-        int rows = 37;
+        // 37 rows keep the file's layout for the 8-lane Q4_0 kernel, 40 are five 8-row groups.
+        for (int rows : new int[] {37, 40}) batchInvariant(type, cols, rows);
+    }
+
+    private static void batchInvariant(DType type, int cols, int rows) {
         Random rnd = new Random(11);
         Builder builder = switch (type) {
             case Q8_0 -> QuantKernelTest::buildQ8_0;
@@ -133,14 +138,15 @@ class QuantKernelTest {
      */
     @Test
     void q4_0ScalesOfEveryKindWidenExactly() {
-        int rows = 12, cols = 1024, blocks = rows * cols / 32;
+        int rows = 16, cols = 1024, blocks = rows * cols / 32;
         short[] special = {0x0001, 0x03FF, 0x0400, 0x0000, (short) 0x8000, (short) 0x8001, 0x7BFF, (short) 0xFBFF,
                 0x3C00, (short) 0xBC00, 0x1234};
         Random rnd = new Random(5);
         Built m = buildQ4_0(rows, cols, rnd);
         for (int k = 0; k < blocks; k++) {
             short d = special[k % special.length];
-            // Rows 8-11 form the third group: one infinity and one NaN among its scales.
+            // Rows 8-11 form the third 4-row group (16 lanes), rows 8-15 the second 8-row group (8 lanes): one
+            // infinity and one NaN among its scales.
             if (k == 8 * cols / 32 + 3) d = 0x7C00;
             if (k == 10 * cols / 32 + 17) d = 0x7E00;
             putShort(m.bytes, k * 18, d);
@@ -223,15 +229,17 @@ class QuantKernelTest {
     }
 
     private static void check(DType type, int cols, Builder builder) {
-        Random rnd = new Random(type.ordinal() * 7919L + cols);
-        Built m = builder.build(ROWS, cols, rnd);
-        for (boolean repack : new boolean[] {true, false}) {
-            check(type, cols, m, QuantizedWeights.of(new Tensor("w", type, new long[] {ROWS, cols}, MemorySegment.ofArray(m.bytes)), repack), rnd);
+        for (int rows : ROW_COUNTS) {
+            Random rnd = new Random(type.ordinal() * 7919L + cols + rows);
+            Built m = builder.build(rows, cols, rnd);
+            for (boolean repack : new boolean[] {true, false}) {
+                check(type, cols, m, QuantizedWeights.of(new Tensor("w", type, new long[] {rows, cols}, MemorySegment.ofArray(m.bytes)), repack), rnd);
+            }
         }
     }
 
     private static void check(DType type, int cols, Built m, MatrixWeights w, Random rnd) {
-        assertThat(w.rows()).isEqualTo(ROWS);
+        final int ROWS = w.rows();
         assertThat(w.cols()).isEqualTo(cols);
         assertThat(w.dtype()).isEqualTo(type);
 
