@@ -21,7 +21,6 @@ import static jdk.incubator.vector.VectorOperators.I2F;
 import static jdk.incubator.vector.VectorOperators.LSHL;
 import static jdk.incubator.vector.VectorOperators.LSHR;
 import static jdk.incubator.vector.VectorOperators.S2I;
-import static jdk.incubator.vector.VectorOperators.ZERO_EXTEND_B2I;
 import static jdk.incubator.vector.VectorOperators.ZERO_EXTEND_B2S;
 
 /**
@@ -70,9 +69,7 @@ final class Q4_0Matrix extends BlockMatrix {
      */
     @Override
     boolean streamsGroups() {
-        // 8 lanes: the kernel is compute-bound (Zen 1), and warm bursts added their memory time to it: 0.6B tg
-        // 7.36, 7.06 -> 8.36, 8.12 tok/s streaming (alternating).
-        return L == 16 || L == 8;
+        return L == 16;
     }
 
     /**
@@ -88,12 +85,9 @@ final class Q4_0Matrix extends BlockMatrix {
      */
     @Override
     void dot4(int r, float[] x, int xOff, float[] out, int o, float[] lanes, long ahead) {
-        if (L == 8 && groupedRows > 0) {
-            super.dot4(r, x, xOff, out, o, lanes, ahead);
-            return;
-        }
         if (L == 8) {
-            dot4Eight(r, x, xOff, out, o, lanes);
+            // Not reached: with 8 lanes decode takes the integer kernels (int8Decode).
+            super.dot4(r, x, xOff, out, o, lanes, ahead);
             return;
         }
         if (L != 16) {
@@ -175,65 +169,7 @@ final class Q4_0Matrix extends BlockMatrix {
         sums4(lanes, out, o);
     }
 
-    /**
-     * 8 float lanes (AVX2): the file's layout, 4 rows in flight. An 8-lane permute cannot hold the 16 levels, so
-     * each nibble vector is converted to float and scaled by one FMA, {@code n·d + (-8d)}: {@code -8d} is exact,
-     * so the FMA rounds {@code (n - 8)·d} once, as {@link #decodeRow}'s multiply does, and the results are its.
-     * Through the 16-lane kernel's helpers ({@code w}, parts of 16-byte loads) C2 boxed every vector: 0.83
-     * GFLOP/s on a Zen 1 core, 1024x1024 in cache.
-     */
-    private void dot4Eight(int r, float[] x, int xOff, float[] out, int o, float[] lanes) {
-        long r0 = r * rowBytes, r1 = r0 + rowBytes, r2 = r1 + rowBytes, r3 = r2 + rowBytes;
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
-        for (int b = 0; b < blocksPerRow; b++) {
-            long bo = b * 18L;
-            int xo = xOff + 32 * b;
-            FloatVector x0 = FloatVector.fromArray(F, x, xo), x1 = FloatVector.fromArray(F, x, xo + 8);
-            FloatVector x2 = FloatVector.fromArray(F, x, xo + 16), x3 = FloatVector.fromArray(F, x, xo + 24);
-            float d = Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, r0 + bo));
-            FloatVector dv = FloatVector.broadcast(F, d), m = FloatVector.broadcast(F, -8 * d);
-            IntVector p = (IntVector) ByteVector.fromMemorySegment(BYTES, data, r0 + bo + 2, LE).convertShape(ZERO_EXTEND_B2I, I8, 0);
-            IntVector q = (IntVector) ByteVector.fromMemorySegment(BYTES, data, r0 + bo + 10, LE).convertShape(ZERO_EXTEND_B2I, I8, 0);
-            a0 = ((FloatVector) p.and(15).convert(I2F, 0)).fma(dv, m).fma(x0, a0);
-            a0 = ((FloatVector) q.and(15).convert(I2F, 0)).fma(dv, m).fma(x1, a0);
-            a0 = ((FloatVector) p.lanewise(LSHR, 4).convert(I2F, 0)).fma(dv, m).fma(x2, a0);
-            a0 = ((FloatVector) q.lanewise(LSHR, 4).convert(I2F, 0)).fma(dv, m).fma(x3, a0);
-            d = Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, r1 + bo));
-            dv = FloatVector.broadcast(F, d);
-            m = FloatVector.broadcast(F, -8 * d);
-            p = (IntVector) ByteVector.fromMemorySegment(BYTES, data, r1 + bo + 2, LE).convertShape(ZERO_EXTEND_B2I, I8, 0);
-            q = (IntVector) ByteVector.fromMemorySegment(BYTES, data, r1 + bo + 10, LE).convertShape(ZERO_EXTEND_B2I, I8, 0);
-            a1 = ((FloatVector) p.and(15).convert(I2F, 0)).fma(dv, m).fma(x0, a1);
-            a1 = ((FloatVector) q.and(15).convert(I2F, 0)).fma(dv, m).fma(x1, a1);
-            a1 = ((FloatVector) p.lanewise(LSHR, 4).convert(I2F, 0)).fma(dv, m).fma(x2, a1);
-            a1 = ((FloatVector) q.lanewise(LSHR, 4).convert(I2F, 0)).fma(dv, m).fma(x3, a1);
-            d = Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, r2 + bo));
-            dv = FloatVector.broadcast(F, d);
-            m = FloatVector.broadcast(F, -8 * d);
-            p = (IntVector) ByteVector.fromMemorySegment(BYTES, data, r2 + bo + 2, LE).convertShape(ZERO_EXTEND_B2I, I8, 0);
-            q = (IntVector) ByteVector.fromMemorySegment(BYTES, data, r2 + bo + 10, LE).convertShape(ZERO_EXTEND_B2I, I8, 0);
-            a2 = ((FloatVector) p.and(15).convert(I2F, 0)).fma(dv, m).fma(x0, a2);
-            a2 = ((FloatVector) q.and(15).convert(I2F, 0)).fma(dv, m).fma(x1, a2);
-            a2 = ((FloatVector) p.lanewise(LSHR, 4).convert(I2F, 0)).fma(dv, m).fma(x2, a2);
-            a2 = ((FloatVector) q.lanewise(LSHR, 4).convert(I2F, 0)).fma(dv, m).fma(x3, a2);
-            d = Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, r3 + bo));
-            dv = FloatVector.broadcast(F, d);
-            m = FloatVector.broadcast(F, -8 * d);
-            p = (IntVector) ByteVector.fromMemorySegment(BYTES, data, r3 + bo + 2, LE).convertShape(ZERO_EXTEND_B2I, I8, 0);
-            q = (IntVector) ByteVector.fromMemorySegment(BYTES, data, r3 + bo + 10, LE).convertShape(ZERO_EXTEND_B2I, I8, 0);
-            a3 = ((FloatVector) p.and(15).convert(I2F, 0)).fma(dv, m).fma(x0, a3);
-            a3 = ((FloatVector) q.and(15).convert(I2F, 0)).fma(dv, m).fma(x1, a3);
-            a3 = ((FloatVector) p.lanewise(LSHR, 4).convert(I2F, 0)).fma(dv, m).fma(x2, a3);
-            a3 = ((FloatVector) q.lanewise(LSHR, 4).convert(I2F, 0)).fma(dv, m).fma(x3, a3);
-        }
-        a0.intoArray(lanes, 0);
-        a1.intoArray(lanes, L);
-        a2.intoArray(lanes, 2 * L);
-        a3.intoArray(lanes, 3 * L);
-        sums4(lanes, out, o);
-    }
-
-    /** With 8 lanes (the file's layout). */
+    /** With 8 lanes. */
     @Override
     public boolean int8Decode() {
         return L == 8;
@@ -249,7 +185,7 @@ final class Q4_0Matrix extends BlockMatrix {
      * lane sums 16 products of a raw nibble in {@code [0, 15]} and an activation in {@code [-127, 127]}, at most
      * 30480: a block's sums fit 16 bits, and one pair sum per block gives each row's integer sum in its own int
      * lane. Then one conversion and one multiply-add per block serve 8 rows, with the 8 rows' scales widened
-     * together; {@code -8·d_w·8·d_x·sum(q_x)} is accumulated apart and subtracted at the end. Per row and block
+     * together; {@code 8·d_w·d_x·sum(q_x)} is accumulated apart and subtracted at the end. Per row and block
      * this is {@code acc = fma(isum, d_w·d_x, acc)}, {@code cor = fma(d_w, 8·d_x·sum(q_x), cor)}, the result
      * {@code acc - cor}: {@link #dot4Int} (the file's layout) computes the same, bit for bit. 1024x1024 in cache,
      * one Zen 1 core: 15 GFLOP/s in a standalone loop against 10 for the 4-row file-layout kernel this replaced.
