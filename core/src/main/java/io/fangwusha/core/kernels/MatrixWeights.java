@@ -30,6 +30,14 @@ public interface MatrixWeights {
         return false;
     }
 
+    /**
+     * Whether batches of 4 tokens or more (prefill) round the activations to 8-bit blocks too, with the same
+     * arithmetic per token as decode: then every batch size gives a token the same bits again.
+     */
+    default boolean int8Batches() {
+        return false;
+    }
+
     /** Writes row {@code row} as float32 into {@code dst[offset .. offset+cols)} (embedding lookup, tests). */
     void readRow(int row, float[] dst, int offset);
 }

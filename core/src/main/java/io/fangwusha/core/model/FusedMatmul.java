@@ -48,8 +48,10 @@ final class FusedMatmul implements ThreadPool.RangeTask {
         // Decode: many small chunks, so a descheduled thread's share is taken over. Prefill: few, because every
         // chunk call re-lays out the whole batch of activations for its kernel (BF16 split, tile stride).
         int chunks = (batch >= 4 ? 2 : 8) * pool.threads();
-        int p = PackedTile.PANEL_ROWS;
-        // Rounded up to whole panels, so that no small chunk is left over for one thread to run alone.
+        // Rounded up to whole prefill panels, so that no small chunk is left over for one thread to run alone; in
+        // decode to 16 rows, whole groups of the grouped quantised layouts (4, 8 or 16 rows), which a chunk
+        // boundary would otherwise cut, and a cut group is computed whole on both sides.
+        int p = batch >= 4 ? PackedTile.PANEL_ROWS : 16;
         int grain = Math.max(p, ((total + chunks - 1) / chunks + p - 1) / p * p);
         pool.parallelFor(0, total, grain, this);
         this.x = null;

@@ -184,35 +184,43 @@ abstract sealed class BlockMatrix implements MatrixWeights
     }
 
     /**
-     * {@link #copyGroups} for 2-byte chunks of a 2-byte header and 16 quant bytes, in groups of 8 rows (Q4_0 for
-     * 8-lane vectors). Per block, the 8 rows' 8 byte pairs are an 8x8 matrix of shorts, read as 16 longs and
-     * transposed as four 4x4 blocks of shorts inside longs ({@link #transpose4}). Plain long arithmetic: this
-     * runs once, at load, mostly before C2 compiles it, where Vector API code is very slow (a version zipping
-     * vectors took 46 s for 4B Q4_0, against 7 s for a pair-by-pair get and set, and less than that for this).
+     * {@link #copyGroups} for 2-byte chunks of a 2-byte header and 16 quant bytes, in groups of {@code G} = 8 or 16
+     * rows (Q4_0 for the integer decode kernels). Per block, the G rows' 8 byte pairs are a G x 8 matrix of shorts,
+     * read as {@code 2G} longs and transposed as 4x4 blocks of shorts inside longs ({@link #transpose4}): chunk
+     * {@code c} ({@code 2G} bytes) is pair {@code c} of every row. Plain long arithmetic: this runs once, at load,
+     * mostly before C2 compiles it, where Vector API code is very slow (a version zipping vectors took 46 s for 4B
+     * Q4_0, against 7 s for a pair-by-pair get and set, and less than that for this).
      */
     private static void copyPairGroups(MemorySegment src, MemorySegment dst, int g0, int g1, int G, int blocksPerRow,
             int blockBytes) {
-        if (G != 8) throw new IllegalArgumentException("2-byte chunks come in groups of 8 rows, not " + G);
-        long rowBytes = (long) blocksPerRow * blockBytes, groupBytes = 8 * rowBytes, quants = 16L * blocksPerRow;
-        long[] w = new long[16];
+        if (G != 8 && G != 16) throw new IllegalArgumentException("2-byte chunks come in groups of 8 or 16 rows, not " + G);
+        long rowBytes = (long) blocksPerRow * blockBytes, groupBytes = G * rowBytes;
+        long[] w = new long[2 * G];
         for (int g = g0; g < g1; g++) {
             long base = g * groupBytes;
             for (int b = 0; b < blocksPerRow; b++) {
-                for (int k = 0; k < 8; k++) {
+                for (int k = 0; k < G; k++) {
                     long from = base + k * rowBytes + (long) blockBytes * b;
-                    dst.set(SHORT, base + 2L * (8 * b + k), src.get(SHORT, from));
+                    dst.set(SHORT, base + 18L * G * b + 2L * k, src.get(SHORT, from));
                     w[k] = src.get(LONG, from + 2); // pairs 0-3 of row k
-                    w[8 + k] = src.get(LONG, from + 10); // pairs 4-7
+                    w[G + k] = src.get(LONG, from + 10); // pairs 4-7
                 }
-                long to = base + quants + 128L * b;
-                // Chunk c (16 bytes) = pair c of rows 0-3, then of rows 4-7.
-                for (int i = 0; i < 16; i += 4) transpose4(w, i);
+                for (int i = 0; i < 2 * G; i += 4) transpose4(w, i);
+                long to = base + 18L * G * b + 2L * G;
                 for (int c = 0; c < 8; c++) {
-                    dst.set(LONG, to + 16L * c, w[(c >> 2) * 8 + (c & 3)]);
-                    dst.set(LONG, to + 16L * c + 8, w[(c >> 2) * 8 + 4 + (c & 3)]);
+                    for (int q = 0; q < G / 4; q++) dst.set(LONG, to + 2L * G * c + 8 * q, w[pairLong(G, c, q)]);
                 }
             }
         }
+    }
+
+    /**
+     * After {@link #transpose4} of a group's {@code 2G} longs: the long holding pair {@code c} of rows
+     * {@code 4q .. 4q+3}. The same transpose brings a chunk layout back to rows: then row {@code j}'s pairs 0-3 are
+     * long {@code j}, its pairs 4-7 long {@code G + j}.
+     */
+    static int pairLong(int G, int c, int q) {
+        return (c >> 2) * G + 4 * q + (c & 3);
     }
 
     /**
@@ -377,11 +385,15 @@ abstract sealed class BlockMatrix implements MatrixWeights
             throw new IndexOutOfBoundsException("x " + x.length + " / out " + out.length + " too short for batch " + batch
                     + " of " + rows + "x" + cols);
         }
+        float[] lanes = buffer(1, lanesLength());
+        if (batch >= PACK_MIN_BATCH && int8Batches()) {
+            multiplyIntGroups(x, batch, out, rowStart, rowEnd, lanes);
+            return;
+        }
         if (batch >= PACK_MIN_BATCH) {
             multiplyPacked(x, batch, out, rowStart, rowEnd);
             return;
         }
-        float[] lanes = buffer(1, lanesLength());
         if (int8Decode()) {
             multiplyInt(x, batch, out, rowStart, rowEnd, lanes);
             return;
@@ -464,6 +476,15 @@ abstract sealed class BlockMatrix implements MatrixWeights
     }
 
     /**
+     * Whether batches of {@link #PACK_MIN_BATCH} or more take the grouped integer kernels too ({@link #dotGroupInts})
+     * instead of decoding panels of floats: then a token gets the same bits in any batch.
+     */
+    @Override
+    public boolean int8Batches() {
+        return false;
+    }
+
+    /**
      * {@code out[o + k] = dot(row r+k, token's activations)} for {@code k < 4}, with the activations quantised:
      * {@code sum over blocks of d_w·d_x·sum(q_w·q_x)}, each block's integer sum exact. Each row's result must not
      * depend on the other three.
@@ -479,8 +500,8 @@ abstract sealed class BlockMatrix implements MatrixWeights
      * fewer than 4 rows takes the float path.
      */
     private void multiplyInt(float[] x, int batch, float[] out, int rowStart, int rowEnd, float[] lanes) {
-        if (groupedRows > 0 && groupSize == 8) {
-            multiplyIntEight(x, batch, out, rowStart, rowEnd, lanes);
+        if (groupedRows > 0 && chunkBytes == 2) {
+            multiplyIntGroups(x, batch, out, rowStart, rowEnd, lanes);
             return;
         }
         if (rows < 4) {
@@ -503,31 +524,41 @@ abstract sealed class BlockMatrix implements MatrixWeights
     }
 
     /**
-     * {@code out[o + k] = dot(row r+k, token's activations)} for {@code k < 8}, {@code r} the first row of an
-     * 8-row group ({@link #groupSize} 8), with the activations quantised as in {@link #dot4Int}.
+     * {@code out[o + k] = dot(row r+k, token's activations)} for {@code k <} {@link #groupSize} (8 or 16), {@code r}
+     * the first row of a group of 2-byte chunks, with the activations quantised as in {@link #dot4Int}.
      */
-    void dot8Int(int r, Int8Activations q, int token, float[] out, int o, float[] lanes) {
-        throw new UnsupportedOperationException(dtype + " has no 8-row integer decode kernel");
+    void dotGroupInt(int r, Int8Activations q, int token, float[] out, int o, float[] lanes) {
+        throw new UnsupportedOperationException(dtype + " has no grouped integer decode kernel");
     }
 
     /**
-     * {@link #dot8Int} over whole 8-row groups (every row is grouped: {@link #groupSize} 8 is used only for a
-     * multiple of 8 rows). A group that the range cuts is computed whole into scratch, so that the rows' bits do
-     * not depend on how the threads split the matrix.
+     * {@link #dotGroupInt} over whole groups (every row is grouped: such groups are used only for a multiple of
+     * {@link #groupSize} rows). A group that the range cuts is computed whole into scratch, so that the rows'
+     * bits do not depend on how the threads split the matrix.
      */
-    private void multiplyIntEight(float[] x, int batch, float[] out, int rowStart, int rowEnd, float[] lanes) {
+    private void multiplyIntGroups(float[] x, int batch, float[] out, int rowStart, int rowEnd, float[] lanes) {
         Int8Activations q = Int8Activations.local().quantize(x, batch, cols);
-        for (int g = rowStart & ~7; g < rowEnd; g += 8) {
-            if (g >= rowStart && g + 8 <= rowEnd) {
-                for (int b = 0; b < batch; b++) dot8Int(g, q, b, out, b * rows + g, lanes);
+        int G = groupSize;
+        for (int g = rowStart - rowStart % G; g < rowEnd; g += G) {
+            if (g >= rowStart && g + G <= rowEnd) {
+                for (int b = 0; b < batch; ) b += dotGroupInts(g, q, b, batch - b, out, b * rows + g, rows, lanes);
                 continue;
             }
-            float[] eight = buffer(0, 8);
+            float[] part = buffer(0, batch * G);
+            for (int b = 0; b < batch; ) b += dotGroupInts(g, q, b, batch - b, part, b * G, G, lanes);
             for (int b = 0; b < batch; b++) {
-                dot8Int(g, q, b, eight, 0, lanes);
-                for (int r = Math.max(g, rowStart); r < Math.min(g + 8, rowEnd); r++) out[b * rows + r] = eight[r - g];
+                for (int r = Math.max(g, rowStart); r < Math.min(g + G, rowEnd); r++) out[b * rows + r] = part[b * G + r - g];
             }
         }
+    }
+
+    /**
+     * {@link #dotGroupInt} for up to {@code tokens} tokens from {@code token} on, token {@code token+j}'s results
+     * at {@code out[o + j·stride ..]}, each with the bits {@link #dotGroupInt} gives it; returns how many it did.
+     */
+    int dotGroupInts(int r, Int8Activations q, int token, int tokens, float[] out, int o, int stride, float[] lanes) {
+        dotGroupInt(r, q, token, out, o, lanes);
+        return 1;
     }
 
     private void singleRows(float[] x, int batch, float[] out, int r, int rowEnd, float[] lanes) {

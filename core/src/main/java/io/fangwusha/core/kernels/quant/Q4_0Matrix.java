@@ -1,6 +1,5 @@
 package io.fangwusha.core.kernels.quant;
 
-import io.fangwusha.core.kernels.CacheWarmer;
 import io.fangwusha.core.weights.DType;
 import io.fangwusha.core.weights.Tensor;
 import java.lang.foreign.Arena;
@@ -16,7 +15,6 @@ import jdk.incubator.vector.VectorSpecies;
 
 import static jdk.incubator.vector.VectorOperators.ADD;
 import static jdk.incubator.vector.VectorOperators.ASHR;
-import static jdk.incubator.vector.VectorOperators.B2I;
 import static jdk.incubator.vector.VectorOperators.I2F;
 import static jdk.incubator.vector.VectorOperators.LSHL;
 import static jdk.incubator.vector.VectorOperators.LSHR;
@@ -27,9 +25,13 @@ import static jdk.incubator.vector.VectorOperators.ZERO_EXTEND_B2S;
  * ggml Q4_0: blocks of 32 elements, {@code f16 d} then 16 bytes; byte {@code j} holds element {@code j} in its low
  * nibble and element {@code j+16} in its high nibble; value = {@code (nibble - 8) * d}.
  *
- * <p>With 16-float vectors the rows are copied on load into 4-row groups ({@link BlockMatrix#group}): 256x1024 in
- * cache, one core, 44.5 -> 63-72 GFLOP/s (the main loop ~80 instructions per block of 4 rows, ~95 before). With
- * 8-float vectors into 8-row groups of interleaved byte pairs for the integer decode kernel ({@link #dot8Int}).
+ * <p>With 8- or 16-float vectors, decode and (16 lanes) prefill quantise the activations to int8 blocks and run
+ * integer kernels ({@link #dot8Int}, {@link #dot16Int}, {@link #dot16Int4}), as llama.cpp does. For them the rows
+ * are copied on load into groups of as many rows as lanes ({@link BlockMatrix#group} with 2-byte chunks): per
+ * block, the group's f16 scales, then 8 chunks, chunk {@code k} holding byte pair {@code k} of every row. A group
+ * is then one sequential stream: with the scales of all blocks first and the quants after them (two streams a
+ * group apart), the hardware prefetchers did not keep up, and the 16-lane kernel read 7 GB/s from DRAM against
+ * 19 in cache (one Zen 4 core, 131072x1024).
  */
 final class Q4_0Matrix extends BlockMatrix {
     private static final VectorSpecies<Byte> B = ByteVector.SPECIES_128;
@@ -41,19 +43,21 @@ final class Q4_0Matrix extends BlockMatrix {
 
     /** 8 shorts: the 8 f16 scales of a block in the 8-row groups. */
     private static final VectorSpecies<Short> S8 = ShortVector.SPECIES_128;
+    /** 32 bytes widened to 32 shorts: byte pair {@code k} of 16 rows ({@link #dot16Int}). */
+    private static final VectorSpecies<Byte> B32 = ByteVector.SPECIES_256;
+    private static final VectorSpecies<Short> S32 = ShortVector.SPECIES_512;
 
     Q4_0Matrix(Tensor t, boolean repack) {
-        super(t, DType.Q4_0, groupSize(t, repack), 2, L == 8 ? 2 : 16);
+        super(t, DType.Q4_0, groupSize(t, repack), 2, L >= 8 ? 2 : 16);
     }
 
     /**
-     * 16 lanes: 4-row groups of whole 16-byte blocks. 8 lanes: 8-row groups, the rows' bytes interleaved in
-     * pairs ({@link #dot8Int}), for a matrix of a multiple of 8 rows (every real one); others keep the file's
-     * layout.
+     * Groups of 8 or 16 rows (the lanes), for a matrix whose row count is a multiple of that (every real one);
+     * others, and fewer lanes, keep the file's layout.
      */
     private static int groupSize(Tensor t, boolean repack) {
         long rows = t.shape().length == 1 ? 1 : t.rows();
-        return !repack ? 0 : L == 16 ? 4 : L == 8 && rows % 8 == 0 ? 8 : 0;
+        return !repack || L < 8 || rows % L != 0 ? 0 : L;
     }
 
     /** Elements {@code 16h + pL ..} of a block (vector lengths other than 16), dequantised as {@link #decodeRow} does. */
@@ -63,116 +67,46 @@ final class Q4_0Matrix extends BlockMatrix {
     }
 
     /**
-     * The grouped layout is one sequential stream, which the hardware prefetchers follow: touching the next group
-     * while computing this one, as the file's layout needs ({@link #dot4Flat}), made 0.6B decode slower (tg 54 vs
-     * 60 tok/s, 3 alternating rounds), so the grouped kernel ignores {@code ahead}.
-     */
-    @Override
-    boolean streamsGroups() {
-        return L == 16;
-    }
-
-    /**
-     * One group of 4 rows. Per block, the 16 values a nibble can stand for, {@code (k - 8) * d}, form one vector,
-     * and each half-block's nibbles index it with one lane permute (the index wraps modulo 16, so neither a mask
-     * nor the {@code - 8} nor an int-to-float conversion is needed). The values are exactly {@link #decodeRow}'s,
-     * so the order and the results are unchanged. The group's scales are widened first, into {@code lanes[5L ..]}.
-     *
-     * <p>This loop is not a helper of {@code dot4}: each call level counts against C2's inlining depth
-     * ({@code MaxInlineLevel}, 15), and a segment read is ~10 levels deep by itself. In about half of the 4B Q4_0
-     * runs of one afternoon, when scales were read as shorts in this loop, tg ran at 4.5-5.2 instead of 7.5-8.7
-     * tok/s: {@code Unsafe.convEndian} was left out of line.
+     * Decode with float activations: only with fewer than 8 lanes (e.g. NEON's 4), where the integer kernels'
+     * 256- and 512-bit vectors are not native; 4 rows at a time, each block widened to floats in registers.
      */
     @Override
     void dot4(int r, float[] x, int xOff, float[] out, int o, float[] lanes, long ahead) {
-        if (L == 8) {
-            // Not reached: with 8 lanes decode takes the integer kernels (int8Decode).
+        if (L >= 8) {
+            // Not reached: with 8 or 16 lanes decode takes the integer kernels (int8Decode).
             super.dot4(r, x, xOff, out, o, lanes, ahead);
             return;
         }
-        if (L != 16) {
-            dot4Parts(r, x, xOff, out, o, lanes);
-            return;
-        }
-        if (groupedRows == 0) {
-            dot4Flat(r, x, xOff, out, o, lanes, ahead);
-            return;
-        }
-        if ((r & 3) != 0 || r + 4 > groupedRows) {
-            super.dot4(r, x, xOff, out, o, lanes, ahead);
-            return;
-        }
-        long base = r * rowBytes, nibbles = base + 8L * blocksPerRow;
-        int scales = 5 * L;
-        widenScales(base, lanes, scales);
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
-        for (int b = 0; b < blocksPerRow; b++) {
-            long p = nibbles + b * 64L;
-            int xo = xOff + 32 * b, s = scales + 4 * b;
-            FloatVector lo = FloatVector.fromArray(F, x, xo), hi = FloatVector.fromArray(F, x, xo + 16);
-            IntVector t = LEVELS.mul(lanes[s]).reinterpretAsInts();
-            IntVector q = (IntVector) ByteVector.fromMemorySegment(B, data, p, LE).convertShape(B2I, I16, 0);
-            a0 = q.lanewise(ASHR, 4).selectFrom(t).reinterpretAsFloats().fma(hi, q.selectFrom(t).reinterpretAsFloats().fma(lo, a0));
-            t = LEVELS.mul(lanes[s + 1]).reinterpretAsInts();
-            q = (IntVector) ByteVector.fromMemorySegment(B, data, p + 16, LE).convertShape(B2I, I16, 0);
-            a1 = q.lanewise(ASHR, 4).selectFrom(t).reinterpretAsFloats().fma(hi, q.selectFrom(t).reinterpretAsFloats().fma(lo, a1));
-            t = LEVELS.mul(lanes[s + 2]).reinterpretAsInts();
-            q = (IntVector) ByteVector.fromMemorySegment(B, data, p + 32, LE).convertShape(B2I, I16, 0);
-            a2 = q.lanewise(ASHR, 4).selectFrom(t).reinterpretAsFloats().fma(hi, q.selectFrom(t).reinterpretAsFloats().fma(lo, a2));
-            t = LEVELS.mul(lanes[s + 3]).reinterpretAsInts();
-            q = (IntVector) ByteVector.fromMemorySegment(B, data, p + 48, LE).convertShape(B2I, I16, 0);
-            a3 = q.lanewise(ASHR, 4).selectFrom(t).reinterpretAsFloats().fma(hi, q.selectFrom(t).reinterpretAsFloats().fma(lo, a3));
-        }
-        a0.intoArray(lanes, 0);
-        a1.intoArray(lanes, L);
-        a2.intoArray(lanes, 2 * L);
-        a3.intoArray(lanes, 3 * L);
-        sums4(lanes, out, o);
+        dot4Parts(r, x, xOff, out, o, lanes);
     }
 
-    /**
-     * The file's layout ({@code --no-repack}): 4 rows in flight, each block's scale read and widened per row; while
-     * it computes, it touches the next group (see {@link BlockMatrix#multiplyStreaming}). The scales are read
-     * inline, not through {@link #f16}: a segment read is ~10 call levels deep, and when this kernel was inlined
-     * into its callers the read's {@code Unsafe.convEndian} was left out of line in about half the runs.
-     */
-    private void dot4Flat(int r, float[] x, int xOff, float[] out, int o, float[] lanes, long ahead) {
-        long r0 = r * rowBytes, r1 = r0 + rowBytes, r2 = r1 + rowBytes, r3 = r2 + rowBytes;
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
-        int touched = 0;
-        // An int block counter, as in Q8_0Matrix.dot4: with a long one C2 kept the row offsets on the stack.
-        for (int b = 0; b < blocksPerRow; b++) {
-            long bo = b * 18L;
-            // 72 bytes of the next group per block of this one (4 x 18): a line at +0 and +64 covers them.
-            long ta = ahead + b * 72L;
-            touched += data.get(ValueLayout.JAVA_BYTE, ta) + data.get(ValueLayout.JAVA_BYTE, ta + 64);
-            int xo = xOff + 32 * b;
-            FloatVector lo = FloatVector.fromArray(F, x, xo), hi = FloatVector.fromArray(F, x, xo + 16);
-            IntVector t = LEVELS.mul(Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, r0 + bo))).reinterpretAsInts();
-            IntVector q = (IntVector) ByteVector.fromMemorySegment(B, data, r0 + bo + 2, LE).convertShape(B2I, I16, 0);
-            a0 = q.lanewise(ASHR, 4).selectFrom(t).reinterpretAsFloats().fma(hi, q.selectFrom(t).reinterpretAsFloats().fma(lo, a0));
-            t = LEVELS.mul(Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, r1 + bo))).reinterpretAsInts();
-            q = (IntVector) ByteVector.fromMemorySegment(B, data, r1 + bo + 2, LE).convertShape(B2I, I16, 0);
-            a1 = q.lanewise(ASHR, 4).selectFrom(t).reinterpretAsFloats().fma(hi, q.selectFrom(t).reinterpretAsFloats().fma(lo, a1));
-            t = LEVELS.mul(Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, r2 + bo))).reinterpretAsInts();
-            q = (IntVector) ByteVector.fromMemorySegment(B, data, r2 + bo + 2, LE).convertShape(B2I, I16, 0);
-            a2 = q.lanewise(ASHR, 4).selectFrom(t).reinterpretAsFloats().fma(hi, q.selectFrom(t).reinterpretAsFloats().fma(lo, a2));
-            t = LEVELS.mul(Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, r3 + bo))).reinterpretAsInts();
-            q = (IntVector) ByteVector.fromMemorySegment(B, data, r3 + bo + 2, LE).convertShape(B2I, I16, 0);
-            a3 = q.lanewise(ASHR, 4).selectFrom(t).reinterpretAsFloats().fma(hi, q.selectFrom(t).reinterpretAsFloats().fma(lo, a3));
-        }
-        CacheWarmer.keep(touched);
-        a0.intoArray(lanes, 0);
-        a1.intoArray(lanes, L);
-        a2.intoArray(lanes, 2 * L);
-        a3.intoArray(lanes, 3 * L);
-        sums4(lanes, out, o);
+
+    /** With 16 lanes and 16-row groups. */
+    @Override
+    public boolean int8Batches() {
+        return groupSize == 16 && groupedRows > 0;
     }
 
-    /** With 8 lanes. */
+    /** With 8 or 16 lanes. */
     @Override
     public boolean int8Decode() {
-        return L == 8;
+        return L >= 8;
+    }
+
+    @Override
+    void dotGroupInt(int r, Int8Activations a, int token, float[] out, int o, float[] lanes) {
+        if (groupSize == 16) dot16Int(r, a, token, out, o, lanes);
+        else dot8Int(r, a, token, out, o, lanes);
+    }
+
+    @Override
+    int dotGroupInts(int r, Int8Activations a, int token, int tokens, float[] out, int o, int stride, float[] lanes) {
+        if (groupSize == 16 && tokens >= 4) {
+            dot16Int4(r, a, token, out, o, stride, lanes);
+            return 4;
+        }
+        dotGroupInt(r, a, token, out, o, lanes);
+        return 1;
     }
 
     /**
@@ -190,15 +124,14 @@ final class Q4_0Matrix extends BlockMatrix {
      * {@code acc - cor}: {@link #dot4Int} (the file's layout) computes the same, bit for bit. 1024x1024 in cache,
      * one Zen 1 core: 15 GFLOP/s in a standalone loop against 10 for the 4-row file-layout kernel this replaced.
      */
-    @Override
-    void dot8Int(int r, Int8Activations a, int token, float[] out, int o, float[] lanes) {
-        long heads = r * rowBytes, quants = heads + 16L * blocksPerRow;
+    private void dot8Int(int r, Int8Activations a, int token, float[] out, int o, float[] lanes) {
+        long base = r * rowBytes;
         int[] xp = a.pairs;
         float[] xd = a.scale, x8 = a.offset8;
         int xo = token * cols / 2, db = token * blocksPerRow;
         FloatVector acc = FloatVector.zero(F), cor = acc;
         for (int b = 0; b < blocksPerRow; b++, xo += 16, db++) {
-            long p = quants + 128L * b;
+            long h = base + 144L * b, p = h + 16;
             ShortVector n = (ShortVector) ByteVector.fromMemorySegment(B, data, p, LE).convertShape(ZERO_EXTEND_B2S, S, 0);
             ShortVector s = n.and((short) 15).mul(IntVector.broadcast(I8, xp[xo]).reinterpretAsShorts())
                     .add(n.lanewise(LSHR, 4).mul(IntVector.broadcast(I8, xp[xo + 8]).reinterpretAsShorts()));
@@ -210,7 +143,6 @@ final class Q4_0Matrix extends BlockMatrix {
             IntVector t = s.reinterpretAsInts();
             t = t.lanewise(LSHL, 16).lanewise(ASHR, 16).add(t.lanewise(ASHR, 16));
             // The scales as widenScales does: exact for finite halves; a vector with an infinity or NaN one by one.
-            long h = heads + 16L * b;
             IntVector bits = (IntVector) ShortVector.fromMemorySegment(S8, data, h, LE).convertShape(S2I, I8, 0);
             FloatVector d;
             if (bits.and(0x7C00).compare(VectorOperators.EQ, 0x7C00).anyTrue()) {
@@ -226,8 +158,104 @@ final class Q4_0Matrix extends BlockMatrix {
     }
 
     /**
+     * {@link #dot8Int} for 16 lanes, on 16-row groups: a chunk is byte pair {@code k} of 16 rows, 32 bytes widened
+     * to 32 shorts, so each 512-bit multiply serves 16 rows and one conversion and one multiply-add per block
+     * serve all 16. The same arithmetic per row and block as {@link #dot8Int} and {@link #dot4Int}, bit for bit.
+     */
+    private void dot16Int(int r, Int8Activations a, int token, float[] out, int o, float[] lanes) {
+        long base = r * rowBytes;
+        int[] xp = a.pairs;
+        float[] xd = a.scale, x8 = a.offset8;
+        int xo = token * cols / 2, db = token * blocksPerRow;
+        FloatVector acc = FloatVector.zero(F), cor = acc;
+        for (int b = 0; b < blocksPerRow; b++, xo += 16, db++) {
+            long h = base + 288L * b, p = h + 32;
+            ShortVector n = (ShortVector) ByteVector.fromMemorySegment(B32, data, p, LE).convertShape(ZERO_EXTEND_B2S, S32, 0);
+            ShortVector s = n.and((short) 15).mul(IntVector.broadcast(I16, xp[xo]).reinterpretAsShorts())
+                    .add(n.lanewise(LSHR, 4).mul(IntVector.broadcast(I16, xp[xo + 8]).reinterpretAsShorts()));
+            for (int k = 1; k < 8; k++) {
+                n = (ShortVector) ByteVector.fromMemorySegment(B32, data, p + 32 * k, LE).convertShape(ZERO_EXTEND_B2S, S32, 0);
+                s = s.add(n.and((short) 15).mul(IntVector.broadcast(I16, xp[xo + k]).reinterpretAsShorts()))
+                        .add(n.lanewise(LSHR, 4).mul(IntVector.broadcast(I16, xp[xo + 8 + k]).reinterpretAsShorts()));
+            }
+            IntVector t = s.reinterpretAsInts();
+            t = t.lanewise(LSHL, 16).lanewise(ASHR, 16).add(t.lanewise(ASHR, 16));
+            IntVector bits = (IntVector) ShortVector.fromMemorySegment(S, data, h, LE).convertShape(S2I, I16, 0);
+            FloatVector d;
+            if (bits.and(0x7C00).compare(VectorOperators.EQ, 0x7C00).anyTrue()) {
+                for (int k = 0; k < 16; k++) lanes[k] = f16(data, h + 2 * k);
+                d = FloatVector.fromArray(F, lanes, 0);
+            } else {
+                d = bits.lanewise(LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f);
+            }
+            acc = ((FloatVector) t.convert(I2F, 0)).fma(d.mul(xd[db]), acc);
+            cor = d.fma(FloatVector.broadcast(F, x8[db]), cor);
+        }
+        acc.sub(cor).intoArray(out, o);
+    }
+
+    /**
+     * {@link #dot16Int} for 4 tokens at once ({@code token .. token+3}, token {@code j}'s results at
+     * {@code out[o + j·stride ..]}): each chunk's nibbles are split once and multiplied with the 4 tokens'
+     * activations, and each block's scales widened once. Per token the arithmetic is {@link #dot16Int}'s, so a
+     * token gets the same bits in any batch.
+     */
+    private void dot16Int4(int r, Int8Activations a, int token, float[] out, int o, int stride, float[] lanes) {
+        long base = r * rowBytes;
+        int[] xp = a.pairs;
+        float[] xd = a.scale, x8 = a.offset8;
+        int half = cols / 2, xo = token * half, db = token * blocksPerRow;
+        FloatVector acc0 = FloatVector.zero(F), acc1 = acc0, acc2 = acc0, acc3 = acc0;
+        FloatVector cor0 = acc0, cor1 = acc0, cor2 = acc0, cor3 = acc0;
+        for (int b = 0; b < blocksPerRow; b++, xo += 16, db++) {
+            long h = base + 288L * b, p = h + 32;
+            ShortVector s0 = ShortVector.zero(S32), s1 = s0, s2 = s0, s3 = s0;
+            for (int k = 0; k < 8; k++) {
+                ShortVector n = (ShortVector) ByteVector.fromMemorySegment(B32, data, p + 32 * k, LE).convertShape(ZERO_EXTEND_B2S, S32, 0);
+                ShortVector lo = n.and((short) 15), hi = n.lanewise(LSHR, 4);
+                int x = xo + k;
+                s0 = s0.add(lo.mul(IntVector.broadcast(I16, xp[x]).reinterpretAsShorts()))
+                        .add(hi.mul(IntVector.broadcast(I16, xp[x + 8]).reinterpretAsShorts()));
+                s1 = s1.add(lo.mul(IntVector.broadcast(I16, xp[x + half]).reinterpretAsShorts()))
+                        .add(hi.mul(IntVector.broadcast(I16, xp[x + half + 8]).reinterpretAsShorts()));
+                s2 = s2.add(lo.mul(IntVector.broadcast(I16, xp[x + 2 * half]).reinterpretAsShorts()))
+                        .add(hi.mul(IntVector.broadcast(I16, xp[x + 2 * half + 8]).reinterpretAsShorts()));
+                s3 = s3.add(lo.mul(IntVector.broadcast(I16, xp[x + 3 * half]).reinterpretAsShorts()))
+                        .add(hi.mul(IntVector.broadcast(I16, xp[x + 3 * half + 8]).reinterpretAsShorts()));
+            }
+            IntVector bits = (IntVector) ShortVector.fromMemorySegment(S, data, h, LE).convertShape(S2I, I16, 0);
+            FloatVector d;
+            if (bits.and(0x7C00).compare(VectorOperators.EQ, 0x7C00).anyTrue()) {
+                for (int k = 0; k < 16; k++) lanes[k] = f16(data, h + 2 * k);
+                d = FloatVector.fromArray(F, lanes, 0);
+            } else {
+                d = bits.lanewise(LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f);
+            }
+            int nb = blocksPerRow;
+            // Pair sums written out: as a helper, C2 stopped inlining it (NodeCountInliningCutoff) and boxed.
+            IntVector t0 = s0.reinterpretAsInts(), t1 = s1.reinterpretAsInts(), t2 = s2.reinterpretAsInts(), t3 = s3.reinterpretAsInts();
+            t0 = t0.lanewise(LSHL, 16).lanewise(ASHR, 16).add(t0.lanewise(ASHR, 16));
+            t1 = t1.lanewise(LSHL, 16).lanewise(ASHR, 16).add(t1.lanewise(ASHR, 16));
+            t2 = t2.lanewise(LSHL, 16).lanewise(ASHR, 16).add(t2.lanewise(ASHR, 16));
+            t3 = t3.lanewise(LSHL, 16).lanewise(ASHR, 16).add(t3.lanewise(ASHR, 16));
+            acc0 = ((FloatVector) t0.convert(I2F, 0)).fma(d.mul(xd[db]), acc0);
+            cor0 = d.fma(FloatVector.broadcast(F, x8[db]), cor0);
+            acc1 = ((FloatVector) t1.convert(I2F, 0)).fma(d.mul(xd[db + nb]), acc1);
+            cor1 = d.fma(FloatVector.broadcast(F, x8[db + nb]), cor1);
+            acc2 = ((FloatVector) t2.convert(I2F, 0)).fma(d.mul(xd[db + 2 * nb]), acc2);
+            cor2 = d.fma(FloatVector.broadcast(F, x8[db + 2 * nb]), cor2);
+            acc3 = ((FloatVector) t3.convert(I2F, 0)).fma(d.mul(xd[db + 3 * nb]), acc3);
+            cor3 = d.fma(FloatVector.broadcast(F, x8[db + 3 * nb]), cor3);
+        }
+        acc0.sub(cor0).intoArray(out, o);
+        acc1.sub(cor1).intoArray(out, o + stride);
+        acc2.sub(cor2).intoArray(out, o + 2 * stride);
+        acc3.sub(cor3).intoArray(out, o + 3 * stride);
+    }
+
+    /**
      * {@link #dot8Int}'s arithmetic on the file's layout ({@code --no-repack}, or a row count that is not a
-     * multiple of 8), 4 rows at a time: per block, the 16 bytes widened to shorts, low nibbles times the
+     * multiple of the group size), 4 rows at a time: per block, the 16 bytes widened to shorts, low nibbles times the
      * activations' first 16 shorts, high nibbles times the last 16 ({@code |n·q| <= 1905}, so two products and
      * then a pair of those fit 16 bits), the 8 int lanes summed to the row's exact block sum.
      */
@@ -269,9 +297,6 @@ final class Q4_0Matrix extends BlockMatrix {
         out[o + 3] = a3 - c3;
     }
 
-    /** {@code k - 8} for {@code k < 16}: a nibble's value before scaling (16-lane vectors only). */
-    private static final FloatVector LEVELS = L == 16 ? FloatVector.fromArray(F, new float[] {-8, -7, -6, -5, -4, -3, -2, -1, 0, 1, 2, 3, 4, 5, 6, 7}, 0) : null;
-
     private void dot4Parts(int r, float[] x, int xOff, float[] out, int o, float[] lanes) {
         long r0 = r * rowBytes, r1 = r0 + rowBytes, r2 = r1 + rowBytes, r3 = r2 + rowBytes;
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
@@ -299,11 +324,12 @@ final class Q4_0Matrix extends BlockMatrix {
     @Override
     void decodeRow(long rowOffset, float[] dst, int off, int step) {
         int r = (int) (rowOffset / rowBytes);
-        if (r < groupedRows && groupSize == 8) {
+        if (r < groupedRows && chunkBytes == 2) {
             int[][] one = ONE_ROW.get();
             one[0][0] = off;
             one[1][0] = step;
-            decodeGroup(r & ~7, r & 7, (r & 7) + 1, dst, one[0], one[1], 0);
+            int j = r % groupSize;
+            decodeGroup(r - j, j, j + 1, dst, one[0], one[1], 0);
             return;
         }
         long scale = scaleAt(r), nib = quantsAt(r), scaleStep = scaleStep(r), nibStep = quantStep(r);
@@ -327,40 +353,41 @@ final class Q4_0Matrix extends BlockMatrix {
 
     @Override
     void decodePanel(int r, int n, float[] dst, int[] offs, int[] steps) {
-        if (r >= groupedRows || groupSize != 8) {
+        if (r >= groupedRows || chunkBytes != 2) {
             super.decodePanel(r, n, dst, offs, steps);
             return;
         }
-        for (int g = r & ~7; g < r + n; g += 8) {
+        int G = groupSize;
+        for (int g = r - r % G; g < r + n; g += G) {
             int from = Math.max(r, g) - g;
-            decodeGroup(g, from, Math.min(r + n, g + 8) - g, dst, offs, steps, g + from - r);
+            decodeGroup(g, from, Math.min(r + n, g + G) - g, dst, offs, steps, g + from - r);
         }
     }
 
     /**
-     * Rows {@code g+from .. g+to} of the 8-row group at {@code g}, row {@code g+j} into {@code dst} at
+     * Rows {@code g+from .. g+to} of the group at {@code g}, row {@code g+j} into {@code dst} at
      * {@code offs[first + j - from]} with that {@code steps} entry ({@link BlockMatrix#decodeRow}'s panel layout).
-     * Per block the group's 8x8 byte pairs are transposed back into rows in a per-thread buffer
+     * Per block the group's byte pairs (8 per row) are transposed back into rows in a per-thread buffer
      * ({@link BlockMatrix#transpose4}), then each row decodes as in the file's layout.
      */
     private void decodeGroup(int g, int from, int to, float[] dst, int[] offs, int[] steps, int first) {
         MemorySegment rowsOf = ROW_BYTES.get();
         long[] w = PAIRS.get();
-        long heads = g * rowBytes, quants = heads + 16L * blocksPerRow;
+        int G = groupSize;
+        long base = g * rowBytes;
         for (int blk = 0; blk < blocksPerRow; blk++) {
-            long at = quants + 128L * blk;
+            long heads = base + 18L * G * blk, at = heads + 2L * G;
             for (int c = 0; c < 8; c++) {
-                w[(c >> 2) * 8 + (c & 3)] = data.get(ValueLayout.JAVA_LONG_UNALIGNED, at + 16L * c);
-                w[(c >> 2) * 8 + 4 + (c & 3)] = data.get(ValueLayout.JAVA_LONG_UNALIGNED, at + 16L * c + 8);
+                for (int q = 0; q < G / 4; q++) w[pairLong(G, c, q)] = data.get(ValueLayout.JAVA_LONG_UNALIGNED, at + 2L * G * c + 8 * q);
             }
-            for (int i = 0; i < 16; i += 4) transpose4(w, i);
+            for (int i = 0; i < 2 * G; i += 4) transpose4(w, i);
             for (int j = from; j < to; j++) {
                 rowsOf.set(ValueLayout.JAVA_LONG_UNALIGNED, 16L * j, w[j]);
-                rowsOf.set(ValueLayout.JAVA_LONG_UNALIGNED, 16L * j + 8, w[8 + j]);
+                rowsOf.set(ValueLayout.JAVA_LONG_UNALIGNED, 16L * j + 8, w[G + j]);
             }
             for (int j = from; j < to; j++) {
                 int k = first + j - from;
-                decodeBlock(rowsOf, 16L * j, f16(data, heads + 2L * (8 * blk + j)), dst, offs[k], blk, steps[k]);
+                decodeBlock(rowsOf, 16L * j, f16(data, heads + 2L * j), dst, offs[k], blk, steps[k]);
             }
         }
     }
@@ -369,8 +396,8 @@ final class Q4_0Matrix extends BlockMatrix {
      * A group's block of quant bytes back in rows (row {@code j} at {@code 16j}), per thread. Native, as the
      * grouped copy is: with a heap segment at the same load, C2 no longer intrinsified it (prefill 36 -> 5 tok/s).
      */
-    private static final ThreadLocal<MemorySegment> ROW_BYTES = ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(128, 16));
-    private static final ThreadLocal<long[]> PAIRS = ThreadLocal.withInitial(() -> new long[16]);
+    private static final ThreadLocal<MemorySegment> ROW_BYTES = ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(256, 16));
+    private static final ThreadLocal<long[]> PAIRS = ThreadLocal.withInitial(() -> new long[32]);
     /** A single row's offset and step for {@link #decodeGroup}, per thread. */
     private static final ThreadLocal<int[][]> ONE_ROW = ThreadLocal.withInitial(() -> new int[2][1]);
 }

@@ -21,8 +21,11 @@ class QuantKernelTest {
     /** A random matrix in one type: its raw bytes and its exact element values. */
     record Built(byte[] bytes, double[] values) {}
 
-    /** 13 rows keep the file's layout everywhere; 16 are two 8-row groups for the 8-lane Q4_0 kernel. */
-    static final int[] ROW_COUNTS = {13, 16};
+    /**
+     * 13 rows keep the file's layout everywhere; 32 are two 16-row groups for the 16-lane Q4_0 kernel, four 8-row
+     * groups for the 8-lane one.
+     */
+    static final int[] ROW_COUNTS = {13, 32};
 
     @Test
     void q8_0() {
@@ -66,8 +69,9 @@ class QuantKernelTest {
     @org.junit.jupiter.params.ParameterizedTest
     @org.junit.jupiter.params.provider.MethodSource("shapes")
     void batchInvariant(DType type, int cols) {
-        // 37 rows keep the file's layout for the 8-lane Q4_0 kernel, 40 are five 8-row groups.
-        for (int rows : new int[] {37, 40}) batchInvariant(type, cols, rows);
+        // 37 rows keep the file's layout for the Q4_0 integer kernels, 48 are three 16-row groups (16 lanes) or six
+        // 8-row groups (8 lanes).
+        for (int rows : new int[] {37, 48}) batchInvariant(type, cols, rows);
     }
 
     private static void batchInvariant(DType type, int cols, int rows) {
@@ -145,8 +149,8 @@ class QuantKernelTest {
         Built m = buildQ4_0(rows, cols, rnd);
         for (int k = 0; k < blocks; k++) {
             short d = special[k % special.length];
-            // Rows 8-11 form the third 4-row group (16 lanes), rows 8-15 the second 8-row group (8 lanes): one
-            // infinity and one NaN among its scales.
+            // Rows 8-15 form the second 8-row group (8 lanes), the second half of the first 16-row group (16
+            // lanes): one infinity and one NaN among its scales.
             if (k == 8 * cols / 32 + 3) d = 0x7C00;
             if (k == 10 * cols / 32 + 17) d = 0x7E00;
             putShort(m.bytes, k * 18, d);
@@ -158,17 +162,41 @@ class QuantKernelTest {
         w.multiply(x, 1, decode, 0, rows);
         w.multiply(x, 4, prefill, 0, rows);
         if (((BlockMatrix) w).int8Decode()) {
-            // int8 activations in decode: only the packed path widens scales; decode must still see the infinity
-            assertThat(decode[9]).isFinite();
+            // int8 activations in decode, whose kernels widen a block's scales for a whole row group at once: every
+            // finite row must match the dot of the int8-rounded activations with the scales as float16ToFloat
+            // widens them, and the infinity must reach its row.
+            double[] xq = int8Activations(x, 0, cols);
+            for (int r = 0; r < rows; r++) {
+                if (r == 8 || r == 10) continue;
+                double qref = 0, qmag = 0;
+                for (int c = 0; c < cols; c++) {
+                    int blk = (r * cols + c) / 32, e = c % 32;
+                    int q = m.bytes[blk * 18 + 2 + e % 16] & 0xFF;
+                    double v = ((e < 16 ? q & 0x0F : q >>> 4) - 8) * (double) Float.float16ToFloat(special(m.bytes, blk));
+                    qref += v * xq[c];
+                    qmag += Math.abs(v * xq[c]);
+                }
+                assertThat((double) decode[r]).as("row %d", r).isCloseTo(qref, org.assertj.core.data.Offset.offset(1e-5 * qmag + 1e-30));
+            }
             assertThat(Float.isFinite(decode[8])).isFalse();
+            assertThat(decode[10]).isNaN();
         } else {
-            assertThat(decode).isEqualTo(java.util.Arrays.copyOf(prefill, rows));
             assertThat(decode[9]).isFinite();
         }
-        assertThat(prefill[8]).isNaN();
+        if (((BlockMatrix) w).int8Batches()) {
+            assertThat(java.util.Arrays.copyOf(prefill, rows)).isEqualTo(decode);
+        } else if (!((BlockMatrix) w).int8Decode()) {
+            assertThat(decode).isEqualTo(java.util.Arrays.copyOf(prefill, rows));
+        }
+        assertThat(Float.isFinite(prefill[8])).isFalse();
+        assertThat(prefill[10]).isNaN();
         float[] row = new float[cols];
         w.readRow(0, row, 0);
         assertThat(row[1]).isEqualTo(Float.float16ToFloat((short) 0x0001) * ((m.bytes[2 + 1] & 0x0F) - 8));
+    }
+
+    private static short special(byte[] bytes, int block) {
+        return (short) (bytes[block * 18] & 0xFF | bytes[block * 18 + 1] << 8);
     }
 
     /**
@@ -260,7 +288,7 @@ class QuantKernelTest {
             float[] out = new float[batch * ROWS];
             java.util.Arrays.fill(out, Float.NaN);
             w.multiply(x, batch, out, rowStart, rowEnd);
-            boolean int8Decode = ((BlockMatrix) w).int8Decode() && batch < BlockMatrix.PACK_MIN_BATCH;
+            boolean int8Decode = batch < BlockMatrix.PACK_MIN_BATCH ? ((BlockMatrix) w).int8Decode() : ((BlockMatrix) w).int8Batches();
             for (int b = 0; b < batch; b++) {
                 for (int r = 0; r < ROWS; r++) {
                     float got = out[b * ROWS + r];
