@@ -58,11 +58,13 @@ class QuantizedReferenceTest {
     void llamaCppQ8_0FileMatchesTheDequantReference() {
         List<ReferenceCases> cases = Trajectories.modelA("q8_0-dequant.jsonl", null);
         assertThat(cases).hasSize(8);
-        float worst = 0;
+        float worst = 0, worstDecode = 0;
+        boolean int8Decode = q8File.model().weights().layers()[0].q().int8Decode();
         for (ReferenceCases c : cases) {
             assertThat(q8File.encode(c.prompt())).as(c.id()).containsExactly(c.promptIds());
-            float[] maxDiff = {0};
-            Trajectories.teacherForced(q8File.model(), c.promptIds(), c.greedyIds(), (logits, step) -> {
+            float[] maxDiff = {0, 0};
+            // In one batch: the float kernels, exact up to float rounding.
+            Trajectories.teacherForcedInOneBatch(q8File.model(), c.promptIds(), c.greedyIds(), (logits, step) -> {
                 assertThat(Trajectories.argmax(logits)).as("%s greedy id at step %d", c.id(), step).isEqualTo(c.greedyIds()[step]);
                 int[] ids = c.topIds().get(step);
                 for (int j = 0; j < ids.length; j++) {
@@ -71,9 +73,22 @@ class QuantizedReferenceTest {
                     assertThat(d).as("%s logit of %d at step %d", c.id(), ids[j], step).isLessThanOrEqualTo(FLOAT_TOLERANCE);
                 }
             });
+            // Token by token: exact too, unless decode rounds activations to int8 blocks (BlockMatrix.int8Decode,
+            // 16-lane Q8_0), which is held to the README's bound for that; near-ties may then pick another id.
+            Trajectories.teacherForced(q8File.model(), c.promptIds(), c.greedyIds(), (logits, step) -> {
+                if (!int8Decode) assertThat(Trajectories.argmax(logits)).as("%s greedy id at step %d", c.id(), step).isEqualTo(c.greedyIds()[step]);
+                int[] ids = c.topIds().get(step);
+                for (int j = 0; j < ids.length; j++) {
+                    float d = Math.abs(logits[ids[j]] - c.topLogits().get(step)[j]);
+                    maxDiff[1] = Math.max(maxDiff[1], d);
+                    assertThat(d).as("%s decode logit of %d at step %d", c.id(), ids[j], step).isLessThanOrEqualTo(int8Decode ? 0.5f : FLOAT_TOLERANCE);
+                }
+            });
             worst = Math.max(worst, maxDiff[0]);
+            worstDecode = Math.max(worstDecode, maxDiff[1]);
         }
-        System.out.printf(Locale.ROOT, "Q8_0 GGUF vs q8_0-dequant.jsonl: max |top-20 logit diff| %.2e over 8 prompts x 32 steps%n", worst);
+        System.out.printf(Locale.ROOT, "Q8_0 GGUF vs q8_0-dequant.jsonl: max |top-20 logit diff| %.2e in one batch, %.2e token by token, over 8 prompts x 32 steps%n",
+                worst, worstDecode);
     }
 
     @Test
@@ -89,7 +104,7 @@ class QuantizedReferenceTest {
             Trajectories.teacherForced(q8File.model(), c.promptIds(), c.greedyIds(), (l, s) -> fileLogits[s] = l.clone());
             float[] maxDiff = {0};
             Trajectories.teacherForced(q8OnLoad.model(), c.promptIds(), c.greedyIds(), (l, s) -> {
-                assertThat(Trajectories.argmax(l)).as("%s step %d", c.id(), s).isEqualTo(c.greedyIds()[s]);
+                if (!a.int8Decode()) assertThat(Trajectories.argmax(l)).as("%s step %d", c.id(), s).isEqualTo(c.greedyIds()[s]);
                 for (int i = 0; i < l.length; i++) maxDiff[0] = Math.max(maxDiff[0], Math.abs(l[i] - fileLogits[s][i]));
             });
             assertThat(maxDiff[0]).as(c.id()).isLessThanOrEqualTo(1e-5f);

@@ -184,30 +184,32 @@ abstract sealed class BlockMatrix implements MatrixWeights
     }
 
     /**
-     * {@link #copyGroups} for 2-byte chunks of a 2-byte header and 16 quant bytes, in groups of {@code G} = 8 or 16
-     * rows (Q4_0 for the integer decode kernels). Per block, the G rows' 8 byte pairs are a G x 8 matrix of shorts,
-     * read as {@code 2G} longs and transposed as 4x4 blocks of shorts inside longs ({@link #transpose4}): chunk
-     * {@code c} ({@code 2G} bytes) is pair {@code c} of every row. Plain long arithmetic: this runs once, at load,
-     * mostly before C2 compiles it, where Vector API code is very slow (a version zipping vectors took 46 s for 4B
-     * Q4_0, against 7 s for a pair-by-pair get and set, and less than that for this).
+     * {@link #copyGroups} for 2-byte chunks after a 2-byte header (an f16 scale), in groups of {@code G} = 8 or 16
+     * rows, for the integer kernels: block by block, the G rows' scales, then {@code P} chunks (8 for Q4_0's 16
+     * quant bytes, 16 for Q8_0's 32) of {@code 2G} bytes, chunk {@code c} holding byte pair {@code c} of every row.
+     * Per block the rows' pairs are a G x P matrix of shorts, read as longs and transposed as 4x4 blocks of shorts
+     * inside longs ({@link #transpose4}). Plain long arithmetic: this runs once, at load, mostly before C2 compiles
+     * it, where Vector API code is very slow (a version zipping vectors took 46 s for 4B Q4_0, against 7 s for a
+     * pair-by-pair get and set, and less than that for this).
      */
     private static void copyPairGroups(MemorySegment src, MemorySegment dst, int g0, int g1, int G, int blocksPerRow,
             int blockBytes) {
         if (G != 8 && G != 16) throw new IllegalArgumentException("2-byte chunks come in groups of 8 or 16 rows, not " + G);
+        int P = (blockBytes - 2) / 2;
         long rowBytes = (long) blocksPerRow * blockBytes, groupBytes = G * rowBytes;
-        long[] w = new long[2 * G];
+        long[] w = new long[P / 4 * G];
         for (int g = g0; g < g1; g++) {
             long base = g * groupBytes;
             for (int b = 0; b < blocksPerRow; b++) {
+                long head = base + (long) G * blockBytes * b;
                 for (int k = 0; k < G; k++) {
                     long from = base + k * rowBytes + (long) blockBytes * b;
-                    dst.set(SHORT, base + 18L * G * b + 2L * k, src.get(SHORT, from));
-                    w[k] = src.get(LONG, from + 2); // pairs 0-3 of row k
-                    w[G + k] = src.get(LONG, from + 10); // pairs 4-7
+                    dst.set(SHORT, head + 2L * k, src.get(SHORT, from));
+                    for (int q = 0; q < P / 4; q++) w[q * G + k] = src.get(LONG, from + 2 + 8L * q); // pairs 4q .. 4q+3
                 }
-                for (int i = 0; i < 2 * G; i += 4) transpose4(w, i);
-                long to = base + 18L * G * b + 2L * G;
-                for (int c = 0; c < 8; c++) {
+                for (int i = 0; i < w.length; i += 4) transpose4(w, i);
+                long to = head + 2L * G;
+                for (int c = 0; c < P; c++) {
                     for (int q = 0; q < G / 4; q++) dst.set(LONG, to + 2L * G * c + 8 * q, w[pairLong(G, c, q)]);
                 }
             }
@@ -215,12 +217,31 @@ abstract sealed class BlockMatrix implements MatrixWeights
     }
 
     /**
-     * After {@link #transpose4} of a group's {@code 2G} longs: the long holding pair {@code c} of rows
-     * {@code 4q .. 4q+3}. The same transpose brings a chunk layout back to rows: then row {@code j}'s pairs 0-3 are
-     * long {@code j}, its pairs 4-7 long {@code G + j}.
+     * After {@link #transpose4} of a block's longs: the long holding pair {@code c} of rows {@code 4q .. 4q+3}.
+     * The same transpose brings the chunks back to rows: then row {@code j}'s pairs {@code 4q .. 4q+3} are long
+     * {@code q·G + j}.
      */
     static int pairLong(int G, int c, int q) {
         return (c >> 2) * G + 4 * q + (c & 3);
+    }
+
+    /**
+     * Block {@code blk} of the pair group at row {@code g} ({@link #copyPairGroups}) back in rows: row {@code j}'s
+     * quant bytes to {@code rowsOf[j·(blockBytes-2) ..]}, using {@code w} ({@code G·(blockBytes-2)/8} longs) as
+     * scratch. Returns the offset of the block's scales (row {@code j}'s at {@code +2j}).
+     */
+    long ungroup(int g, int blk, MemorySegment rowsOf, long[] w) {
+        int G = groupSize, quantBytes = dtype.blockBytes - 2, P = quantBytes / 2;
+        long heads = g * rowBytes + (long) G * dtype.blockBytes * blk, at = heads + 2L * G;
+        for (int c = 0; c < P; c++) {
+            for (int q = 0; q < G / 4; q++) w[pairLong(G, c, q)] = data.get(LONG, at + 2L * G * c + 8 * q);
+        }
+        int n = P / 4 * G;
+        for (int i = 0; i < n; i += 4) transpose4(w, i);
+        for (int j = 0; j < G; j++) {
+            for (int q = 0; q < P / 4; q++) rowsOf.set(LONG, (long) quantBytes * j + 8 * q, w[q * G + j]);
+        }
+        return heads;
     }
 
     /**
@@ -593,8 +614,64 @@ abstract sealed class BlockMatrix implements MatrixWeights
 
     /** Rows {@code r .. r+n} decoded into a prefill panel, row {@code r+k} at {@code offs[k]} with {@code steps[k]}. */
     void decodePanel(int r, int n, float[] dst, int[] offs, int[] steps) {
+        if (r < groupedRows && chunkBytes == 2) {
+            for (int g = r - r % groupSize; g < r + n; g += groupSize) {
+                int from = Math.max(r, g) - g;
+                decodePairGroup(g, from, Math.min(r + n, g + groupSize) - g, dst, offs, steps, g + from - r);
+            }
+            return;
+        }
         for (int k = 0; k < n; k++) decodeRow((r + k) * rowBytes, dst, offs[k], steps[k]);
     }
+
+    /**
+     * Row {@code r} of a pair group ({@link #copyPairGroups}) into {@code dst} at {@code off} with {@code step}:
+     * {@link #decodeRow} for those rows (embedding lookups, tests).
+     */
+    final void decodePairRow(int r, float[] dst, int off, int step) {
+        int[][] one = ONE_ROW.get();
+        one[0][0] = off;
+        one[1][0] = step;
+        int j = r % groupSize;
+        decodePairGroup(r - j, j, j + 1, dst, one[0], one[1], 0);
+    }
+
+    /**
+     * Rows {@code g+from .. g+to} of the pair group at {@code g}, row {@code g+j} into {@code dst} at
+     * {@code offs[first + j - from]} with that {@code steps} entry ({@link #decodeRow}'s panel layout). Per block
+     * the group's byte pairs are transposed back into rows in a per-thread buffer ({@link #ungroup}), then
+     * each row's block decodes as in the file's layout ({@link #decodeQuants}).
+     */
+    private void decodePairGroup(int g, int from, int to, float[] dst, int[] offs, int[] steps, int first) {
+        MemorySegment rowsOf = ROW_BYTES.get();
+        long[] w = PAIRS.get();
+        long quantBytes = dtype.blockBytes - 2;
+        for (int blk = 0; blk < blocksPerRow; blk++) {
+            long heads = ungroup(g, blk, rowsOf, w);
+            for (int j = from; j < to; j++) {
+                int k = first + j - from;
+                decodeQuants(rowsOf, quantBytes * j, f16(data, heads + 2L * j), dst, offs[k], blk, steps[k]);
+            }
+        }
+    }
+
+    /**
+     * Block {@code blk} of a row, its quant bytes at {@code src[at ..]} and its scale {@code d}, into the row at
+     * {@code dst[off ..]} with {@code step}: for the types stored in pair groups.
+     */
+    void decodeQuants(MemorySegment src, long at, float d, float[] dst, int off, int blk, int step) {
+        throw new UnsupportedOperationException(dtype + " is not stored in pair groups");
+    }
+
+    /**
+     * A group's block of quant bytes back in rows, per thread (16 rows of Q8_0's 32 bytes at most). Native, as
+     * the grouped weights are: with a heap segment at the same load, C2 no longer intrinsified it (Q4_0 prefill
+     * 36 -> 5 tok/s).
+     */
+    private static final ThreadLocal<MemorySegment> ROW_BYTES = ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(512, 16));
+    private static final ThreadLocal<long[]> PAIRS = ThreadLocal.withInitial(() -> new long[64]);
+    /** A single row's offset and step for {@link #decodePairGroup}, per thread. */
+    private static final ThreadLocal<int[][]> ONE_ROW = ThreadLocal.withInitial(() -> new int[2][1]);
 
     @Override
     public final void readRow(int row, float[] dst, int offset) {

@@ -2,7 +2,6 @@ package io.fangwusha.core.kernels.quant;
 
 import io.fangwusha.core.weights.DType;
 import io.fangwusha.core.weights.Tensor;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -325,21 +324,18 @@ final class Q4_0Matrix extends BlockMatrix {
     void decodeRow(long rowOffset, float[] dst, int off, int step) {
         int r = (int) (rowOffset / rowBytes);
         if (r < groupedRows && chunkBytes == 2) {
-            int[][] one = ONE_ROW.get();
-            one[0][0] = off;
-            one[1][0] = step;
-            int j = r % groupSize;
-            decodeGroup(r - j, j, j + 1, dst, one[0], one[1], 0);
+            decodePairRow(r, dst, off, step);
             return;
         }
         long scale = scaleAt(r), nib = quantsAt(r), scaleStep = scaleStep(r), nibStep = quantStep(r);
         for (int blk = 0; blk < blocksPerRow; blk++, scale += scaleStep, nib += nibStep) {
-            decodeBlock(data, nib, f16(data, scale), dst, off, blk, step);
+            decodeQuants(data, nib, f16(data, scale), dst, off, blk, step);
         }
     }
 
     /** Block {@code blk} of a row, its 16 quant bytes at {@code src[nib ..]}, into the row at {@code dst[off ..]}. */
-    private static void decodeBlock(MemorySegment src, long nib, float d, float[] dst, int off, int blk, int step) {
+    @Override
+    void decodeQuants(MemorySegment src, long nib, float d, float[] dst, int off, int blk, int step) {
         for (int e = 0; e < 16; e += BYTES.length()) {
             ByteVector q = ByteVector.fromMemorySegment(BYTES, src, nib + e, LE);
             ByteVector lo = q.and((byte) 0x0F).sub((byte) 8);
@@ -350,54 +346,4 @@ final class Q4_0Matrix extends BlockMatrix {
             }
         }
     }
-
-    @Override
-    void decodePanel(int r, int n, float[] dst, int[] offs, int[] steps) {
-        if (r >= groupedRows || chunkBytes != 2) {
-            super.decodePanel(r, n, dst, offs, steps);
-            return;
-        }
-        int G = groupSize;
-        for (int g = r - r % G; g < r + n; g += G) {
-            int from = Math.max(r, g) - g;
-            decodeGroup(g, from, Math.min(r + n, g + G) - g, dst, offs, steps, g + from - r);
-        }
-    }
-
-    /**
-     * Rows {@code g+from .. g+to} of the group at {@code g}, row {@code g+j} into {@code dst} at
-     * {@code offs[first + j - from]} with that {@code steps} entry ({@link BlockMatrix#decodeRow}'s panel layout).
-     * Per block the group's byte pairs (8 per row) are transposed back into rows in a per-thread buffer
-     * ({@link BlockMatrix#transpose4}), then each row decodes as in the file's layout.
-     */
-    private void decodeGroup(int g, int from, int to, float[] dst, int[] offs, int[] steps, int first) {
-        MemorySegment rowsOf = ROW_BYTES.get();
-        long[] w = PAIRS.get();
-        int G = groupSize;
-        long base = g * rowBytes;
-        for (int blk = 0; blk < blocksPerRow; blk++) {
-            long heads = base + 18L * G * blk, at = heads + 2L * G;
-            for (int c = 0; c < 8; c++) {
-                for (int q = 0; q < G / 4; q++) w[pairLong(G, c, q)] = data.get(ValueLayout.JAVA_LONG_UNALIGNED, at + 2L * G * c + 8 * q);
-            }
-            for (int i = 0; i < 2 * G; i += 4) transpose4(w, i);
-            for (int j = from; j < to; j++) {
-                rowsOf.set(ValueLayout.JAVA_LONG_UNALIGNED, 16L * j, w[j]);
-                rowsOf.set(ValueLayout.JAVA_LONG_UNALIGNED, 16L * j + 8, w[G + j]);
-            }
-            for (int j = from; j < to; j++) {
-                int k = first + j - from;
-                decodeBlock(rowsOf, 16L * j, f16(data, heads + 2L * j), dst, offs[k], blk, steps[k]);
-            }
-        }
-    }
-
-    /**
-     * A group's block of quant bytes back in rows (row {@code j} at {@code 16j}), per thread. Native, as the
-     * grouped copy is: with a heap segment at the same load, C2 no longer intrinsified it (prefill 36 -> 5 tok/s).
-     */
-    private static final ThreadLocal<MemorySegment> ROW_BYTES = ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(256, 16));
-    private static final ThreadLocal<long[]> PAIRS = ThreadLocal.withInitial(() -> new long[32]);
-    /** A single row's offset and step for {@link #decodeGroup}, per thread. */
-    private static final ThreadLocal<int[][]> ONE_ROW = ThreadLocal.withInitial(() -> new int[2][1]);
 }
