@@ -1,6 +1,8 @@
 package io.fangwusha.core.kernels.quant;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -14,6 +16,10 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class Int8Activations {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_256;
+    private static final VectorSpecies<Integer> I = IntVector.SPECIES_256;
+    private static final VectorSpecies<Short> S = ShortVector.SPECIES_128;
+    private static final VectorSpecies<Short> S16 = ShortVector.SPECIES_256;
+    private static final float ROUND = 0x1.8p23f;
     private static final ThreadLocal<Int8Activations> LOCAL = ThreadLocal.withInitial(Int8Activations::new);
 
     /** {@code q[t·cols + c]}: token {@code t}'s quantised column {@code c}. */
@@ -62,18 +68,23 @@ final class Int8Activations {
             // As llama.cpp's AVX code: the factor is 127 / max (not 1 / d, which can differ in the last bit), and an
             // all-zero block gets q = 0.
             float id = amax != 0 ? 127 / amax : 0;
-            int sum = 0;
-            for (int i = at; i < at + 32; i++) {
-                int v = (int) Math.rint(x[i] * id);
-                q[i] = (short) v;
-                sum += v;
+            // rint(x·id) for |x·id| <= 127: adding and subtracting 1.5·2^23 rounds a float to an integer, half to even,
+            // as Math.rint does; then the conversion is exact.
+            IntVector sums = IntVector.zero(I);
+            for (int i = at; i < at + 32; i += 8) {
+                IntVector v = (IntVector) FloatVector.fromArray(F, x, i).mul(id).add(ROUND).sub(ROUND).convert(VectorOperators.F2I, 0);
+                ((ShortVector) v.convertShape(VectorOperators.I2S, S, 0)).intoArray(q, i);
+                sums = sums.add(v);
             }
+            int sum = sums.reduceLanes(VectorOperators.ADD);
             // The scale the dot products use is d rounded to f16, as llama.cpp stores it (the quants came from the
             // unrounded 1/d, as there), so that our logits follow llama.cpp's own quantised runs.
             float d16 = Float.float16ToFloat(Float.floatToFloat16(d));
             scale[b] = d16;
             offset8[b] = 8 * d16 * sum;
-            for (int i = at / 2; i < at / 2 + 16; i++) pairs[i] = q[2 * i] & 0xFFFF | q[2 * i + 1] << 16;
+            // Little-endian shorts 2i, 2i+1 read as one int: q[2i] & 0xFFFF | q[2i+1] << 16.
+            ShortVector.fromArray(S16, q, at).reinterpretAsInts().intoArray(pairs, at / 2);
+            ShortVector.fromArray(S16, q, at + 16).reinterpretAsInts().intoArray(pairs, at / 2 + 8);
         }
         return this;
     }
