@@ -29,8 +29,9 @@ import jdk.incubator.vector.VectorSpecies;
  * decode a panel of rows once into a per-thread float buffer and run the register-blocked tile kernel; smaller
  * batches (decode) use {@link #dot4}, which decodes in registers with 4 rows in flight. Both give bit-identical
  * results, so a token's output does not depend on the batch it is in. Compared with an exact dot product of the
- * dequantised values, only float32 rounding differs. The exception is {@link #int8Decode}: with 8-float vectors,
- * Q4_0, Q4_K and Q6_K decode rounds the activations to int8 blocks, as llama.cpp does.
+ * dequantised values, only float32 rounding differs. The exceptions round the activations to int8 blocks, as
+ * llama.cpp does ({@link #int8Decode}, {@link #int8Batches}): with 16-float vectors Q4_0 in every batch and Q8_0 in
+ * decode, in groups of 16 rows; with 8-float vectors Q4_0 (8-row groups), Q4_K and Q6_K in decode.
  */
 abstract sealed class BlockMatrix implements MatrixWeights
         permits Q8_0Matrix, Q4_0Matrix, Q4_KMatrix, Q6_KMatrix {
@@ -73,7 +74,7 @@ abstract sealed class BlockMatrix implements MatrixWeights
      * layout): see {@link #group}.
      */
     final int groupedRows;
-    /** Rows per group of the grouped layout: 4, or 8 for the 8-lane Q4_0 integer kernel. */
+    /** Rows per group of the grouped layout: 4, or 8 or 16 (the lanes) for the pair groups of the integer kernels. */
     final int groupSize;
     /** Bytes of a block's header (its scales) and of each chunk of its quants, as {@link #group} lays them out. */
     final int headBytes, chunkBytes;
@@ -88,7 +89,7 @@ abstract sealed class BlockMatrix implements MatrixWeights
     }
 
     /**
-     * With {@code groupSize} (4 or 8; 0 keeps the file's layout), the rows are copied into groups of that many
+     * With {@code groupSize} (4, 8 or 16; 0 keeps the file's layout), the rows are copied into groups of that many
      * rows ({@link #group}) of blocks that start with a {@code headBytes} header (scales) followed by quants in
      * chunks of {@code chunkBytes}.
      */
@@ -125,7 +126,7 @@ abstract sealed class BlockMatrix implements MatrixWeights
 
     /**
      * Copies rows of blocks (a {@code headBytes} header: Q4_0's and Q8_0's {@code f16} scale, Q4_K's scales and
-     * mins; then quants in chunks of {@code chunkBytes}) into groups of {@code G} (4, or 8), as llama.cpp repacks
+     * mins; then quants in chunks of {@code chunkBytes}) into groups of {@code G} (4, 8 or 16), as llama.cpp repacks
      * Q4_0 and Q8_0 for its AVX kernels: group {@code g} occupies the same {@code G·rowBytes} bytes as its rows do
      * in the file, first the G rows' headers of every block ({@code G·headBytes·blocksPerRow} bytes, block by
      * block, row by row), then their quants (chunk by chunk, row by row). A decode kernel then reads one sequential
@@ -480,16 +481,18 @@ abstract sealed class BlockMatrix implements MatrixWeights
 
     /**
      * Whether decode (batches under {@link #PACK_MIN_BATCH}) quantises the activations to int8 blocks
-     * ({@link Int8Activations}) and runs {@link #dot4Int}, as llama.cpp's Q4_0 and K-quant dot products do. Q4_0,
-     * Q4_K and Q6_K do with 8-float vectors (AVX2), where their float kernels are compute-bound: converting every
+     * ({@link Int8Activations}) and runs {@link #dot4Int} or, in pair groups, {@link #dotGroupInt}, as llama.cpp's
+     * quantised dot products do. With 16-float vectors Q4_0 and Q8_0 do (session 18: their float kernels were
+     * bound by instructions, the integer ones read 1.3-2x the bytes per second); with 8-float vectors (AVX2) Q4_0,
+     * Q4_K and Q6_K, where their float kernels are compute-bound: converting every
      * weight to float costs more than the multiply-add itself (0.6B Q4_0 tg 7.5 -> 10.4 tok/s, Zen 1, 2 threads;
      * the K-quants' float decode had no in-register kernel for 8 lanes at all). A token's results then
      * differ from what it gets inside a batch of {@link #PACK_MIN_BATCH} or more (which decodes the weights to
      * floats) by the activations' rounding, at most half a step of {@code max|x|/127} per block.
      *
-     * <p>Q8_0 had the same kernel (int8 weights widened to shorts): 1024x1024 in cache it beat the float one
-     * (9.9 vs 7.7 GFLOP/s), but inside the model decode was slower (0.6B tg 9.7, 9.7, 8.4 vs 10.6, 11.4, 11.3
-     * tok/s, alternating): C2 kept a bounds check per segment load and spilled the loop's offsets to the stack.
+     * <p>With 8 lanes Q8_0 had the same kernel (int8 weights widened to shorts): 1024x1024 in cache it beat the
+     * float one (9.9 vs 7.7 GFLOP/s), but inside the model decode was slower (0.6B tg 9.7, 9.7, 8.4 vs 10.6, 11.4,
+     * 11.3 tok/s, alternating): C2 kept a bounds check per segment load and spilled the loop's offsets to the stack.
      */
     @Override
     public boolean int8Decode() {
