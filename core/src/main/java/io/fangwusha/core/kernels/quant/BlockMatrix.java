@@ -159,7 +159,7 @@ abstract sealed class BlockMatrix implements MatrixWeights
     private static void copyGroups(MemorySegment src, MemorySegment dst, int g0, int g1, int G, int blocksPerRow,
             int blockBytes, int headBytes, int chunkBytes) {
         if (chunkBytes == 2) {
-            copyPairGroups(src, dst, g0, g1, G, blocksPerRow, blockBytes);
+            copyPairGroups(src, dst, g0, g1, G, blocksPerRow, blockBytes, headBytes);
             return;
         }
         int chunks = (blockBytes - headBytes) / chunkBytes;
@@ -185,18 +185,20 @@ abstract sealed class BlockMatrix implements MatrixWeights
     }
 
     /**
-     * {@link #copyGroups} for 2-byte chunks after a 2-byte header (an f16 scale), in groups of {@code G} = 8 or 16
-     * rows, for the integer kernels: block by block, the G rows' scales, then {@code P} chunks (8 for Q4_0's 16
-     * quant bytes, 16 for Q8_0's 32) of {@code 2G} bytes, chunk {@code c} holding byte pair {@code c} of every row.
+     * {@link #copyGroups} for 2-byte chunks after a 2- or 16-byte header, in groups of {@code G} = 8 or 16
+     * rows, for the integer kernels: block by block, the G rows' scales (Q4_K: their {@code d}, then their
+     * {@code dmin}, then scale byte {@code i} of every row for each of the 12), then {@code P} chunks (8 for Q4_0's
+     * 16 quant bytes, 16 for Q8_0's 32, 64 for Q4_K's 128) of {@code 2G} bytes, chunk {@code c} holding byte pair
+     * {@code c} of every row.
      * Per block the rows' pairs are a G x P matrix of shorts, read as longs and transposed as 4x4 blocks of shorts
      * inside longs ({@link #transpose4}). Plain long arithmetic: this runs once, at load, mostly before C2 compiles
      * it, where Vector API code is very slow (a version zipping vectors took 46 s for 4B Q4_0, against 7 s for a
      * pair-by-pair get and set, and less than that for this).
      */
     private static void copyPairGroups(MemorySegment src, MemorySegment dst, int g0, int g1, int G, int blocksPerRow,
-            int blockBytes) {
+            int blockBytes, int headBytes) {
         if (G != 8 && G != 16) throw new IllegalArgumentException("2-byte chunks come in groups of 8 or 16 rows, not " + G);
-        int P = (blockBytes - 2) / 2;
+        int P = (blockBytes - headBytes) / 2;
         long rowBytes = (long) blocksPerRow * blockBytes, groupBytes = G * rowBytes;
         long[] w = new long[P / 4 * G];
         for (int g = g0; g < g1; g++) {
@@ -206,10 +208,15 @@ abstract sealed class BlockMatrix implements MatrixWeights
                 for (int k = 0; k < G; k++) {
                     long from = base + k * rowBytes + (long) blockBytes * b;
                     dst.set(SHORT, head + 2L * k, src.get(SHORT, from));
-                    for (int q = 0; q < P / 4; q++) w[q * G + k] = src.get(LONG, from + 2 + 8L * q); // pairs 4q .. 4q+3
+                    if (headBytes == 16) {
+                        // Q4_K: dmin after the G d's, then the 12 scale bytes, byte i of the G rows together.
+                        dst.set(SHORT, head + 2L * G + 2L * k, src.get(SHORT, from + 2));
+                        for (int i = 0; i < 12; i++) dst.set(ValueLayout.JAVA_BYTE, head + 4L * G + (long) G * i + k, src.get(ValueLayout.JAVA_BYTE, from + 4 + i));
+                    }
+                    for (int q = 0; q < P / 4; q++) w[q * G + k] = src.get(LONG, from + headBytes + 8L * q); // pairs 4q .. 4q+3
                 }
                 for (int i = 0; i < w.length; i += 4) transpose4(w, i);
-                long to = head + 2L * G;
+                long to = head + (long) headBytes * G;
                 for (int c = 0; c < P; c++) {
                     for (int q = 0; q < G / 4; q++) dst.set(LONG, to + 2L * G * c + 8 * q, w[pairLong(G, c, q)]);
                 }
@@ -228,12 +235,12 @@ abstract sealed class BlockMatrix implements MatrixWeights
 
     /**
      * Block {@code blk} of the pair group at row {@code g} ({@link #copyPairGroups}) back in rows: row {@code j}'s
-     * quant bytes to {@code rowsOf[j·(blockBytes-2) ..]}, using {@code w} ({@code G·(blockBytes-2)/8} longs) as
+     * quant bytes to {@code rowsOf[j·quantBytes ..]}, using {@code w} ({@code G·quantBytes/8} longs) as
      * scratch. Returns the offset of the block's scales (row {@code j}'s at {@code +2j}).
      */
     long ungroup(int g, int blk, MemorySegment rowsOf, long[] w) {
-        int G = groupSize, quantBytes = dtype.blockBytes - 2, P = quantBytes / 2;
-        long heads = g * rowBytes + (long) G * dtype.blockBytes * blk, at = heads + 2L * G;
+        int G = groupSize, quantBytes = dtype.blockBytes - headBytes, P = quantBytes / 2;
+        long heads = g * rowBytes + (long) G * dtype.blockBytes * blk, at = heads + (long) headBytes * G;
         for (int c = 0; c < P; c++) {
             for (int q = 0; q < G / 4; q++) w[pairLong(G, c, q)] = data.get(LONG, at + 2L * G * c + 8 * q);
         }
@@ -368,7 +375,7 @@ abstract sealed class BlockMatrix implements MatrixWeights
      * slack.
      */
     final int lanesLength() {
-        return 5 * L + cols / 4 + 64;
+        return 5 * L + Math.max(cols / 4, 256) + 64;
     }
 
     /**
@@ -648,7 +655,7 @@ abstract sealed class BlockMatrix implements MatrixWeights
     private void decodePairGroup(int g, int from, int to, float[] dst, int[] offs, int[] steps, int first) {
         MemorySegment rowsOf = ROW_BYTES.get();
         long[] w = PAIRS.get();
-        long quantBytes = dtype.blockBytes - 2;
+        long quantBytes = dtype.blockBytes - headBytes;
         for (int blk = 0; blk < blocksPerRow; blk++) {
             long heads = ungroup(g, blk, rowsOf, w);
             for (int j = from; j < to; j++) {
@@ -667,12 +674,12 @@ abstract sealed class BlockMatrix implements MatrixWeights
     }
 
     /**
-     * A group's block of quant bytes back in rows, per thread (16 rows of Q8_0's 32 bytes at most). Native, as
+     * A group's block of quant bytes back in rows, per thread (16 rows of Q4_K's 128 bytes at most). Native, as
      * the grouped weights are: with a heap segment at the same load, C2 no longer intrinsified it (Q4_0 prefill
      * 36 -> 5 tok/s).
      */
-    private static final ThreadLocal<MemorySegment> ROW_BYTES = ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(512, 16));
-    private static final ThreadLocal<long[]> PAIRS = ThreadLocal.withInitial(() -> new long[64]);
+    private static final ThreadLocal<MemorySegment> ROW_BYTES = ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(2048, 16));
+    private static final ThreadLocal<long[]> PAIRS = ThreadLocal.withInitial(() -> new long[256]);
     /** A single row's offset and step for {@link #decodePairGroup}, per thread. */
     private static final ThreadLocal<int[][]> ONE_ROW = ThreadLocal.withInitial(() -> new int[2][1]);
 

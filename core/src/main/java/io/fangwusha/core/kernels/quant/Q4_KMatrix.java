@@ -2,6 +2,7 @@ package io.fangwusha.core.kernels.quant;
 
 import io.fangwusha.core.weights.DType;
 import io.fangwusha.core.weights.Tensor;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -19,6 +20,8 @@ import static jdk.incubator.vector.VectorOperators.B2I;
 import static jdk.incubator.vector.VectorOperators.I2F;
 import static jdk.incubator.vector.VectorOperators.LSHL;
 import static jdk.incubator.vector.VectorOperators.LSHR;
+import static jdk.incubator.vector.VectorOperators.S2I;
+import static jdk.incubator.vector.VectorOperators.ZERO_EXTEND_B2I;
 import static jdk.incubator.vector.VectorOperators.ZERO_EXTEND_B2S;
 
 /**
@@ -33,6 +36,8 @@ final class Q4_KMatrix extends BlockMatrix {
     private static final VectorSpecies<Byte> B = ByteVector.SPECIES_128;
     /** 16 shorts: a quarter chunk in {@link #dot4Int}. */
     private static final VectorSpecies<Short> S = ShortVector.SPECIES_256;
+    private static final VectorSpecies<Byte> B32 = ByteVector.SPECIES_256;
+    private static final VectorSpecies<Short> S32 = ShortVector.SPECIES_512;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
     /**
@@ -43,7 +48,193 @@ final class Q4_KMatrix extends BlockMatrix {
      * prefetchers: 4B Q4_K_M tg 4.72, 5.00 streamed against 6.30, 5.99 warmed (0.6B 33.8, 31.7 / 34.5, 34.3).
      */
     Q4_KMatrix(Tensor t, boolean repack) {
-        super(t, DType.Q4_K, repack && L == 16 ? 4 : 0, 16, 32);
+        super(t, DType.Q4_K, groupSize(t, repack), 16, groupSize(t, repack) == 16 ? 2 : 32);
+    }
+
+    /**
+     * 16 lanes: 16-row pair groups for the integer kernel ({@link #dot16Int}) when the row count allows (every real
+     * matrix), else the 4-row groups of the float kernel. 8 lanes: the file's layout.
+     */
+    private static int groupSize(Tensor t, boolean repack) {
+        long rows = t.shape().length == 1 ? 1 : t.rows();
+        return !repack || L != 16 ? 0 : rows % 16 == 0 ? 16 : 4;
+    }
+
+    private boolean pairGroups() {
+        return groupedRows > 0 && chunkBytes == 2;
+    }
+
+    /** In 16-row pair groups, decode and prefill alike ({@link #dot16Int}); with 8 lanes decode ({@link #dot4Int}). */
+    @Override
+    public boolean int8Batches() {
+        return pairGroups();
+    }
+
+    @Override
+    void dotGroupInt(int r, Int8Activations a, int token, float[] out, int o, float[] lanes) {
+        dot16Int(r, a, token, out, o, lanes);
+    }
+
+    @Override
+    int dotGroupInts(int r, Int8Activations a, int token, int tokens, float[] out, int o, int stride, float[] lanes) {
+        if (tokens >= 4) {
+            dot16Int4(r, a, token, out, o, stride, lanes);
+            return 4;
+        }
+        dot16Int(r, a, token, out, o, lanes);
+        return 1;
+    }
+
+    /** Where {@link #pairGroupFactors} leaves a super-block's factors in {@code lanes}: scales at +0, mins at +128. */
+    private static final int FACTORS = 32;
+
+    /**
+     * 16 rows of a pair group with int8 activations. Per super-block the group holds the 16 rows' {@code d}, their
+     * {@code dmin}, each of the 12 packed scale bytes for the 16 rows together (so that one 16-byte vector unpacks a
+     * sub-block's scale or min for all rows, as {@link #scaleMin} does for one), then 64 chunks of byte pair
+     * {@code k} of the 16 rows. A 64-element chunk {@code c} of the super-block is 16 such pair chunks: their low
+     * nibbles (sub-block {@code 2c}) and high nibbles (sub-block {@code 2c+1}) go to two 16-bit accumulators, 16
+     * products of a nibble and an activation per lane each, at most 30480. Per sub-block, one pair sum, conversion
+     * and FMA with {@code d·sc·dx} serve the 16 rows; {@code dmin·m·dx·sum(q)} is accumulated apart and subtracted
+     * at the end. The factors are unpacked once per super-block into {@code lanes} ({@link #pairGroupFactors}):
+     * written out in the chunk loop, the method grew to 1.3 KB of bytecode.
+     */
+    private void dot16Int(int r, Int8Activations a, int token, float[] out, int o, float[] lanes) {
+        long base = r * rowBytes;
+        int[] xp = a.pairs;
+        float[] xd = a.scale, x8 = a.offset8;
+        int xo = token * cols / 2, xb = token * (cols / 32);
+        FloatVector acc = FloatVector.zero(F), cor = acc;
+        for (int sb = 0; sb < blocksPerRow; sb++, xo += 128, xb += 8) {
+            long h = base + 2304L * sb, q = h + 256;
+            pairGroupFactors(h, lanes);
+            for (int c = 0; c < 4; c++) {
+                ShortVector lo = ShortVector.zero(S32), hi = lo;
+                long p = q + 512L * c;
+                int x = xo + 32 * c;
+                for (int k = 0; k < 16; k++) {
+                    ShortVector n = (ShortVector) ByteVector.fromMemorySegment(B32, data, p + 32 * k, LE).convertShape(ZERO_EXTEND_B2S, S32, 0);
+                    lo = lo.add(n.and((short) 15).mul(IntVector.broadcast(I16, xp[x + k]).reinterpretAsShorts()));
+                    hi = hi.add(n.lanewise(LSHR, 4).mul(IntVector.broadcast(I16, xp[x + 16 + k]).reinterpretAsShorts()));
+                }
+                int s = 2 * c, f = FACTORS + 16 * s;
+                IntVector t = lo.reinterpretAsInts();
+                t = t.lanewise(LSHL, 16).lanewise(ASHR, 16).add(t.lanewise(ASHR, 16));
+                acc = ((FloatVector) t.convert(I2F, 0)).fma(FloatVector.fromArray(F, lanes, f).mul(xd[xb + s]), acc);
+                t = hi.reinterpretAsInts();
+                t = t.lanewise(LSHL, 16).lanewise(ASHR, 16).add(t.lanewise(ASHR, 16));
+                acc = ((FloatVector) t.convert(I2F, 0)).fma(FloatVector.fromArray(F, lanes, f + 16).mul(xd[xb + s + 1]), acc);
+            }
+            for (int s = 0; s < 8; s++) {
+                cor = FloatVector.fromArray(F, lanes, FACTORS + 128 + 16 * s).fma(FloatVector.broadcast(F, x8[xb + s] * 0.125f), cor);
+            }
+        }
+        acc.sub(cor).intoArray(out, o);
+    }
+
+    /**
+     * {@link #dot16Int} for 4 tokens at once (prefill), each token's results with the bits {@code dot16Int} gives
+     * it: the same sums in the same order, the nibbles unpacked once for the 4 tokens.
+     */
+    private void dot16Int4(int r, Int8Activations a, int token, float[] out, int o, int stride, float[] lanes) {
+        long base = r * rowBytes;
+        int[] xp = a.pairs;
+        float[] xd = a.scale, x8 = a.offset8;
+        int half = cols / 2, nb = cols / 32, xo = token * half, xb = token * nb;
+        FloatVector acc0 = FloatVector.zero(F), acc1 = acc0, acc2 = acc0, acc3 = acc0;
+        FloatVector cor0 = acc0, cor1 = acc0, cor2 = acc0, cor3 = acc0;
+        for (int sb = 0; sb < blocksPerRow; sb++, xo += 128, xb += 8) {
+            long h = base + 2304L * sb, q = h + 256;
+            pairGroupFactors(h, lanes);
+            for (int c = 0; c < 4; c++) {
+                ShortVector l0 = ShortVector.zero(S32), l1 = l0, l2 = l0, l3 = l0, h0 = l0, h1 = l0, h2 = l0, h3 = l0;
+                long p = q + 512L * c;
+                int x = xo + 32 * c;
+                for (int k = 0; k < 16; k++) {
+                    ShortVector n = (ShortVector) ByteVector.fromMemorySegment(B32, data, p + 32 * k, LE).convertShape(ZERO_EXTEND_B2S, S32, 0);
+                    ShortVector lo = n.and((short) 15), hi = n.lanewise(LSHR, 4);
+                    int y = x + k;
+                    l0 = l0.add(lo.mul(IntVector.broadcast(I16, xp[y]).reinterpretAsShorts()));
+                    h0 = h0.add(hi.mul(IntVector.broadcast(I16, xp[y + 16]).reinterpretAsShorts()));
+                    l1 = l1.add(lo.mul(IntVector.broadcast(I16, xp[y + half]).reinterpretAsShorts()));
+                    h1 = h1.add(hi.mul(IntVector.broadcast(I16, xp[y + half + 16]).reinterpretAsShorts()));
+                    l2 = l2.add(lo.mul(IntVector.broadcast(I16, xp[y + 2 * half]).reinterpretAsShorts()));
+                    h2 = h2.add(hi.mul(IntVector.broadcast(I16, xp[y + 2 * half + 16]).reinterpretAsShorts()));
+                    l3 = l3.add(lo.mul(IntVector.broadcast(I16, xp[y + 3 * half]).reinterpretAsShorts()));
+                    h3 = h3.add(hi.mul(IntVector.broadcast(I16, xp[y + 3 * half + 16]).reinterpretAsShorts()));
+                }
+                int s = 2 * c, f = FACTORS + 16 * s;
+                FloatVector fl = FloatVector.fromArray(F, lanes, f), fh = FloatVector.fromArray(F, lanes, f + 16);
+                // Pair sums written out: as a helper, C2 stopped inlining it (NodeCountInliningCutoff) and boxed.
+                IntVector t = l0.reinterpretAsInts();
+                acc0 = ((FloatVector) t.lanewise(LSHL, 16).lanewise(ASHR, 16).add(t.lanewise(ASHR, 16)).convert(I2F, 0)).fma(fl.mul(xd[xb + s]), acc0);
+                t = h0.reinterpretAsInts();
+                acc0 = ((FloatVector) t.lanewise(LSHL, 16).lanewise(ASHR, 16).add(t.lanewise(ASHR, 16)).convert(I2F, 0)).fma(fh.mul(xd[xb + s + 1]), acc0);
+                t = l1.reinterpretAsInts();
+                acc1 = ((FloatVector) t.lanewise(LSHL, 16).lanewise(ASHR, 16).add(t.lanewise(ASHR, 16)).convert(I2F, 0)).fma(fl.mul(xd[xb + nb + s]), acc1);
+                t = h1.reinterpretAsInts();
+                acc1 = ((FloatVector) t.lanewise(LSHL, 16).lanewise(ASHR, 16).add(t.lanewise(ASHR, 16)).convert(I2F, 0)).fma(fh.mul(xd[xb + nb + s + 1]), acc1);
+                t = l2.reinterpretAsInts();
+                acc2 = ((FloatVector) t.lanewise(LSHL, 16).lanewise(ASHR, 16).add(t.lanewise(ASHR, 16)).convert(I2F, 0)).fma(fl.mul(xd[xb + 2 * nb + s]), acc2);
+                t = h2.reinterpretAsInts();
+                acc2 = ((FloatVector) t.lanewise(LSHL, 16).lanewise(ASHR, 16).add(t.lanewise(ASHR, 16)).convert(I2F, 0)).fma(fh.mul(xd[xb + 2 * nb + s + 1]), acc2);
+                t = l3.reinterpretAsInts();
+                acc3 = ((FloatVector) t.lanewise(LSHL, 16).lanewise(ASHR, 16).add(t.lanewise(ASHR, 16)).convert(I2F, 0)).fma(fl.mul(xd[xb + 3 * nb + s]), acc3);
+                t = h3.reinterpretAsInts();
+                acc3 = ((FloatVector) t.lanewise(LSHL, 16).lanewise(ASHR, 16).add(t.lanewise(ASHR, 16)).convert(I2F, 0)).fma(fh.mul(xd[xb + 3 * nb + s + 1]), acc3);
+            }
+            for (int s = 0; s < 8; s++) {
+                FloatVector m = FloatVector.fromArray(F, lanes, FACTORS + 128 + 16 * s);
+                cor0 = m.fma(FloatVector.broadcast(F, x8[xb + s] * 0.125f), cor0);
+                cor1 = m.fma(FloatVector.broadcast(F, x8[xb + nb + s] * 0.125f), cor1);
+                cor2 = m.fma(FloatVector.broadcast(F, x8[xb + 2 * nb + s] * 0.125f), cor2);
+                cor3 = m.fma(FloatVector.broadcast(F, x8[xb + 3 * nb + s] * 0.125f), cor3);
+            }
+        }
+        acc0.sub(cor0).intoArray(out, o);
+        acc1.sub(cor1).intoArray(out, o + stride);
+        acc2.sub(cor2).intoArray(out, o + 2 * stride);
+        acc3.sub(cor3).intoArray(out, o + 3 * stride);
+    }
+
+    /**
+     * A pair group's super-block at {@code h}: {@code lanes[FACTORS + 16s ..]} = the 16 rows' {@code d·sc[s]} and
+     * {@code lanes[FACTORS + 128 + 16s ..]} = their {@code dmin·m[s]}, for sub-blocks {@code s < 8}, unpacked as
+     * {@link #scaleMin} does, in int lanes (byte shifts are not intrinsified: {@code ByteVector.lanewise(LSHR)} fell
+     * back to Java code). {@code d} and {@code dmin} are widened from f16 with integer shifts (as
+     * {@code widenScales} does), or one by one where a lane is infinite or NaN.
+     */
+    private void pairGroupFactors(long h, float[] lanes) {
+        IntVector db = (IntVector) ShortVector.fromMemorySegment(S, data, h, LE).convertShape(S2I, I16, 0);
+        IntVector mb = (IntVector) ShortVector.fromMemorySegment(S, data, h + 32, LE).convertShape(S2I, I16, 0);
+        FloatVector d, dmin;
+        if (!db.and(0x7C00).compare(VectorOperators.EQ, 0x7C00).or(mb.and(0x7C00).compare(VectorOperators.EQ, 0x7C00)).anyTrue()) {
+            d = db.lanewise(LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f);
+            dmin = mb.lanewise(LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f);
+        } else {
+            for (int k = 0; k < 16; k++) {
+                lanes[FACTORS + k] = f16(data, h + 2 * k);
+                lanes[FACTORS + 16 + k] = f16(data, h + 32 + 2 * k);
+            }
+            d = FloatVector.fromArray(F, lanes, FACTORS);
+            dmin = FloatVector.fromArray(F, lanes, FACTORS + 16);
+        }
+        long sc = h + 64;
+        for (int s = 0; s < 4; s++) {
+            IntVector scale = ((IntVector) ByteVector.fromMemorySegment(B, data, sc + 16L * s, LE).convertShape(ZERO_EXTEND_B2I, I16, 0)).and(63);
+            IntVector min = ((IntVector) ByteVector.fromMemorySegment(B, data, sc + 16L * (s + 4), LE).convertShape(ZERO_EXTEND_B2I, I16, 0)).and(63);
+            d.mul((FloatVector) scale.convert(I2F, 0)).intoArray(lanes, FACTORS + 16 * s);
+            dmin.mul((FloatVector) min.convert(I2F, 0)).intoArray(lanes, FACTORS + 128 + 16 * s);
+        }
+        for (int s = 4; s < 8; s++) {
+            IntVector b = (IntVector) ByteVector.fromMemorySegment(B, data, sc + 16L * (s + 4), LE).convertShape(ZERO_EXTEND_B2I, I16, 0);
+            IntVector u = (IntVector) ByteVector.fromMemorySegment(B, data, sc + 16L * (s - 4), LE).convertShape(ZERO_EXTEND_B2I, I16, 0);
+            IntVector v = (IntVector) ByteVector.fromMemorySegment(B, data, sc + 16L * s, LE).convertShape(ZERO_EXTEND_B2I, I16, 0);
+            IntVector scale = b.and(15).or(u.lanewise(LSHR, 6).lanewise(LSHL, 4));
+            IntVector min = b.lanewise(LSHR, 4).or(v.lanewise(LSHR, 6).lanewise(LSHL, 4));
+            d.mul((FloatVector) scale.convert(I2F, 0)).intoArray(lanes, FACTORS + 16 * s);
+            dmin.mul((FloatVector) min.convert(I2F, 0)).intoArray(lanes, FACTORS + 128 + 16 * s);
+        }
     }
 
     /**
@@ -189,10 +380,10 @@ final class Q4_KMatrix extends BlockMatrix {
         a1.intoArray(lanes, at + L);
     }
 
-    /** With 8 lanes (the file's layout). */
+    /** With 8 lanes (the file's layout) and in 16-row pair groups. */
     @Override
     public boolean int8Decode() {
-        return L == 8;
+        return L == 8 || pairGroups();
     }
 
     /**
@@ -318,28 +509,57 @@ final class Q4_KMatrix extends BlockMatrix {
     @Override
     void decodeRow(long rowOffset, float[] dst, int off, int step) {
         int r = (int) (rowOffset / rowBytes);
+        if (r < groupedRows && chunkBytes == 2) {
+            decodeGroupedRow(r, dst, off, step);
+            return;
+        }
         long head = scaleAt(r), quants = quantsAt(r), headStep = scaleStep(r), quantStep = quantStep(r), chunkStep = chunkStep(r);
         for (int blk = 0; blk < blocksPerRow; blk++, head += headStep, quants += quantStep) {
-            float d = f16(data, head);
-            float dmin = f16(data, head + 2);
-            for (int j = 0; j < 4; j++) {
-                int sm1 = scaleMin(data, head + 4, 2 * j);
-                int sm2 = scaleMin(data, head + 4, 2 * j + 1);
-                float a1 = d * (sm1 & 0xFF), b1 = -dmin * (sm1 >> 8);
-                float a2 = d * (sm2 & 0xFF), b2 = -dmin * (sm2 >> 8);
-                int base = 256 * blk + 64 * j;
-                for (int e = 0; e < 32; e += BYTES.length()) {
-                    ByteVector q = ByteVector.fromMemorySegment(BYTES, data, quants + chunkStep * j + e, LE);
-                    ByteVector lo = q.and((byte) 0x0F);
-                    ByteVector hi = q.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F);
-                    for (int p = 0; p < BYTE_PARTS; p++) {
-                        ((FloatVector) lo.convertShape(VectorOperators.B2F, F, p)).fma(a1, b1)
-                                .intoArray(dst, at(off, base + e + p * L, step));
-                        ((FloatVector) hi.convertShape(VectorOperators.B2F, F, p)).fma(a2, b2)
-                                .intoArray(dst, at(off, base + 32 + e + p * L, step));
-                    }
+            decodeSuperBlock(data, quants, chunkStep, f16(data, head), f16(data, head + 2), data, head + 4, dst, off, blk, step);
+        }
+    }
+
+    /**
+     * Row {@code r} of a 16-row pair group: per super-block the group's quants back in rows ({@link #ungroup}) and
+     * the row's 12 scale bytes gathered, then decoded as in the file's layout (only embedding lookups and tests read
+     * single rows of this layout: prefill takes the integer kernel).
+     */
+    private void decodeGroupedRow(int r, float[] dst, int off, int step) {
+        MemorySegment rows = PAIR_ROWS.get(), scales = SCALES.get();
+        long[] w = PAIR_LONGS.get();
+        int g = r - r % 16, j = r % 16;
+        for (int blk = 0; blk < blocksPerRow; blk++) {
+            long h = ungroup(g, blk, rows, w);
+            for (int i = 0; i < 12; i++) scales.set(ValueLayout.JAVA_BYTE, i, data.get(ValueLayout.JAVA_BYTE, h + 64 + 16L * i + j));
+            decodeSuperBlock(rows, 128L * j, 32, f16(data, h + 2L * j), f16(data, h + 32 + 2L * j), scales, 0, dst, off, blk, step);
+        }
+    }
+
+    /** One super-block: quants at {@code qs[quants ..]} (chunk {@code j} at {@code + j·chunkStep}), scales at {@code sc[scales ..]}. */
+    private static void decodeSuperBlock(MemorySegment qs, long quants, long chunkStep, float d, float dmin, MemorySegment sc,
+            long scales, float[] dst, int off, int blk, int step) {
+        for (int j = 0; j < 4; j++) {
+            int sm1 = scaleMin(sc, scales, 2 * j);
+            int sm2 = scaleMin(sc, scales, 2 * j + 1);
+            float a1 = d * (sm1 & 0xFF), b1 = -dmin * (sm1 >> 8);
+            float a2 = d * (sm2 & 0xFF), b2 = -dmin * (sm2 >> 8);
+            int base = 256 * blk + 64 * j;
+            for (int e = 0; e < 32; e += BYTES.length()) {
+                ByteVector q = ByteVector.fromMemorySegment(BYTES, qs, quants + chunkStep * j + e, LE);
+                ByteVector lo = q.and((byte) 0x0F);
+                ByteVector hi = q.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F);
+                for (int p = 0; p < BYTE_PARTS; p++) {
+                    ((FloatVector) lo.convertShape(VectorOperators.B2F, F, p)).fma(a1, b1)
+                            .intoArray(dst, at(off, base + e + p * L, step));
+                    ((FloatVector) hi.convertShape(VectorOperators.B2F, F, p)).fma(a2, b2)
+                            .intoArray(dst, at(off, base + 32 + e + p * L, step));
                 }
             }
         }
     }
+
+    /** Per thread, for {@link #decodeGroupedRow}: a super-block of 16 rows' quants, the row's scale bytes, scratch. */
+    private static final ThreadLocal<MemorySegment> PAIR_ROWS = ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(2048, 16));
+    private static final ThreadLocal<MemorySegment> SCALES = ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(16, 16));
+    private static final ThreadLocal<long[]> PAIR_LONGS = ThreadLocal.withInitial(() -> new long[256]);
 }
