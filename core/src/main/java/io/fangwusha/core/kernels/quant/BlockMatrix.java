@@ -30,8 +30,8 @@ import jdk.incubator.vector.VectorSpecies;
  * batches (decode) use {@link #dot4}, which decodes in registers with 4 rows in flight. Both give bit-identical
  * results, so a token's output does not depend on the batch it is in. Compared with an exact dot product of the
  * dequantised values, only float32 rounding differs. The exceptions round the activations to int8 blocks, as
- * llama.cpp does ({@link #int8Decode}, {@link #int8Batches}): with 16-float vectors Q4_0 in every batch and Q8_0 in
- * decode, in groups of 16 rows; with 8-float vectors Q4_0 (8-row groups), Q4_K and Q6_K in decode.
+ * llama.cpp does ({@link #int8Decode}, {@link #int8Batches}): with 16-float vectors Q4_0, Q4_K and Q6_K in every
+ * batch and Q8_0 in decode, in groups of 16 rows; with 8-float vectors Q4_0 (8-row groups), Q4_K and Q6_K in decode.
  */
 abstract sealed class BlockMatrix implements MatrixWeights
         permits Q8_0Matrix, Q4_0Matrix, Q4_KMatrix, Q6_KMatrix {
@@ -117,8 +117,8 @@ abstract sealed class BlockMatrix implements MatrixWeights
         this.groupedRows = groupSize > 0 ? rows - rows % groupSize : 0;
         this.headBytes = headBytes;
         this.chunkBytes = chunkBytes;
-        this.data = groupedRows > 0 ? group(t.data().asSlice(0, rowBytes * rows), rows, this.groupSize, blocksPerRow,
-                expected.blockBytes, headBytes, chunkBytes, t.fileBacked()) : t.data();
+        this.data = groupedRows > 0 ? group(t.data().asSlice(0, rowBytes * rows), rows, this.groupSize, expected, blocksPerRow,
+                headBytes, chunkBytes, t.fileBacked()) : t.data();
     }
 
     /** Source bytes copied per task, between releases of a file mapping's pages. */
@@ -138,8 +138,9 @@ abstract sealed class BlockMatrix implements MatrixWeights
      * copied on the common fork-join pool, at load time only: 4B Q8_0 loaded in 4.8-7.6 s instead of 7.9-22 s
      * (alternating runs).
      */
-    private static MemorySegment group(MemorySegment src, int rows, int G, int blocksPerRow, int blockBytes, int headBytes,
+    private static MemorySegment group(MemorySegment src, int rows, int G, DType type, int blocksPerRow, int headBytes,
             int chunkBytes, boolean fileBacked) {
+        int blockBytes = type.blockBytes;
         long rowBytes = (long) blocksPerRow * blockBytes, groupBytes = G * rowBytes;
         int groups = rows / G;
         MemorySegment dst = NativeMemory.allocateUninitialized(rows * rowBytes, Arena.ofAuto());
@@ -147,7 +148,8 @@ abstract sealed class BlockMatrix implements MatrixWeights
         int tasks = (groups + perTask - 1) / perTask;
         IntStream.range(0, tasks).parallel().forEach(t -> {
             int g0 = t * perTask, g1 = Math.min(groups, g0 + perTask);
-            copyGroups(src, dst, g0, g1, G, blocksPerRow, blockBytes, headBytes, chunkBytes);
+            if (chunkBytes == 2) copyPairGroups(src, dst, g0, g1, G, type, blocksPerRow, headBytes);
+            else copyGroups(src, dst, g0, g1, G, blocksPerRow, blockBytes, headBytes, chunkBytes);
             if (fileBacked) NativeMemory.release(src.asSlice(g0 * groupBytes, (g1 - g0) * groupBytes));
         });
         long tail = groups * groupBytes;
@@ -158,10 +160,6 @@ abstract sealed class BlockMatrix implements MatrixWeights
 
     private static void copyGroups(MemorySegment src, MemorySegment dst, int g0, int g1, int G, int blocksPerRow,
             int blockBytes, int headBytes, int chunkBytes) {
-        if (chunkBytes == 2) {
-            copyPairGroups(src, dst, g0, g1, G, blocksPerRow, blockBytes, headBytes);
-            return;
-        }
         int chunks = (blockBytes - headBytes) / chunkBytes;
         long rowBytes = (long) blocksPerRow * blockBytes, groupBytes = G * rowBytes, quants = (long) G * headBytes * blocksPerRow;
         for (int g = g0; g < g1; g++) {
@@ -185,20 +183,29 @@ abstract sealed class BlockMatrix implements MatrixWeights
     }
 
     /**
-     * {@link #copyGroups} for 2-byte chunks after a 2- or 16-byte header, in groups of {@code G} = 8 or 16
-     * rows, for the integer kernels: block by block, the G rows' scales (Q4_K: their {@code d}, then their
-     * {@code dmin}, then scale byte {@code i} of every row for each of the 12), then {@code P} chunks (8 for Q4_0's
-     * 16 quant bytes, 16 for Q8_0's 32, 64 for Q4_K's 128) of {@code 2G} bytes, chunk {@code c} holding byte pair
+     * {@link #copyGroups} for 2-byte chunks, in groups of {@code G} = 8 or 16 rows, for the integer kernels: block
+     * by block, the G rows' header ({@code headBytes} per row: first its f16 fields, each for the G rows together,
+     * then its bytes, byte {@code i} of the G rows together: Q4_0 and Q8_0 {@code d}; Q4_K {@code d}, {@code dmin},
+     * 12 packed scale bytes; Q6_K {@code d}, 16 scales), then {@code P} chunks (8 for Q4_0's 16 quant bytes, 16 for
+     * Q8_0's 32, 64 for Q4_K's 128, 96 for Q6_K's 192) of {@code 2G} bytes, chunk {@code c} holding byte pair
      * {@code c} of every row.
      * Per block the rows' pairs are a G x P matrix of shorts, read as longs and transposed as 4x4 blocks of shorts
      * inside longs ({@link #transpose4}). Plain long arithmetic: this runs once, at load, mostly before C2 compiles
      * it, where Vector API code is very slow (a version zipping vectors took 46 s for 4B Q4_0, against 7 s for a
      * pair-by-pair get and set, and less than that for this).
      */
-    private static void copyPairGroups(MemorySegment src, MemorySegment dst, int g0, int g1, int G, int blocksPerRow,
-            int blockBytes, int headBytes) {
+    private static void copyPairGroups(MemorySegment src, MemorySegment dst, int g0, int g1, int G, DType type,
+            int blocksPerRow, int headBytes) {
         if (G != 8 && G != 16) throw new IllegalArgumentException("2-byte chunks come in groups of 8 or 16 rows, not " + G);
-        int P = (blockBytes - headBytes) / 2;
+        int blockBytes = type.blockBytes, P = (blockBytes - headBytes) / 2;
+        // Where the header's f16 fields and bytes, and the quants, lie in the file's block (Q6_K's header is last).
+        int[] halves = switch (type) {
+            case Q4_K -> new int[] {0, 2};
+            case Q6_K -> new int[] {208};
+            default -> new int[] {0};
+        };
+        int bytesFrom = type == DType.Q4_K ? 4 : 192, byteCount = headBytes - 2 * halves.length;
+        int quantsFrom = type == DType.Q6_K ? 0 : headBytes;
         long rowBytes = (long) blocksPerRow * blockBytes, groupBytes = G * rowBytes;
         long[] w = new long[P / 4 * G];
         for (int g = g0; g < g1; g++) {
@@ -207,21 +214,33 @@ abstract sealed class BlockMatrix implements MatrixWeights
                 long head = base + (long) G * blockBytes * b;
                 for (int k = 0; k < G; k++) {
                     long from = base + k * rowBytes + (long) blockBytes * b;
-                    dst.set(SHORT, head + 2L * k, src.get(SHORT, from));
-                    if (headBytes == 16) {
-                        // Q4_K: dmin after the G d's, then the 12 scale bytes, byte i of the G rows together.
-                        dst.set(SHORT, head + 2L * G + 2L * k, src.get(SHORT, from + 2));
-                        for (int i = 0; i < 12; i++) dst.set(ValueLayout.JAVA_BYTE, head + 4L * G + (long) G * i + k, src.get(ValueLayout.JAVA_BYTE, from + 4 + i));
-                    }
-                    for (int q = 0; q < P / 4; q++) w[q * G + k] = src.get(LONG, from + headBytes + 8L * q); // pairs 4q .. 4q+3
+                    for (int f = 0; f < halves.length; f++) dst.set(SHORT, head + 2L * (G * f + k), src.get(SHORT, from + halves[f]));
+                    long bytes = head + 2L * G * halves.length;
+                    for (int i = 0; i < byteCount; i++) dst.set(ValueLayout.JAVA_BYTE, bytes + (long) G * i + k, src.get(ValueLayout.JAVA_BYTE, from + bytesFrom + i));
+                    for (int q = 0; q < P / 4; q++) w[q * G + k] = src.get(LONG, from + quantsFrom + 8L * q); // pairs 4q .. 4q+3
                 }
                 for (int i = 0; i < w.length; i += 4) transpose4(w, i);
                 long to = head + (long) headBytes * G;
                 for (int c = 0; c < P; c++) {
-                    for (int q = 0; q < G / 4; q++) dst.set(LONG, to + 2L * G * c + 8 * q, w[pairLong(G, c, q)]);
+                    long slot = to + 2L * G * pairSlot(type, c);
+                    for (int q = 0; q < G / 4; q++) dst.set(LONG, slot + 8 * q, w[pairLong(G, c, q)]);
                 }
             }
         }
+    }
+
+    /**
+     * Where a pair group keeps byte pair {@code c} of its rows' blocks: in the order the kernel reads them, so that it
+     * reads one sequential stream. That is pair order, except for Q6_K, whose kernel takes per position pair
+     * {@code p} of a half super-block (16 of them) {@code ql} pairs {@code p} and {@code p+16} and {@code qh} pair
+     * {@code p} together: from three places in the file's block, which Zen 4's prefetchers did not follow (6 against
+     * 16 GB/s from DRAM, one core).
+     */
+    static int pairSlot(DType type, int c) {
+        if (type != DType.Q6_K) return c;
+        if (c >= 64) return 3 * (c - 64) + 2; // qh pair 16·half + p
+        int half = c / 32, w = c % 32;
+        return 3 * (16 * half + w % 16) + w / 16;
     }
 
     /**
@@ -242,7 +261,8 @@ abstract sealed class BlockMatrix implements MatrixWeights
         int G = groupSize, quantBytes = dtype.blockBytes - headBytes, P = quantBytes / 2;
         long heads = g * rowBytes + (long) G * dtype.blockBytes * blk, at = heads + (long) headBytes * G;
         for (int c = 0; c < P; c++) {
-            for (int q = 0; q < G / 4; q++) w[pairLong(G, c, q)] = data.get(LONG, at + 2L * G * c + 8 * q);
+            long slot = at + 2L * G * pairSlot(dtype, c);
+            for (int q = 0; q < G / 4; q++) w[pairLong(G, c, q)] = data.get(LONG, slot + 8 * q);
         }
         int n = P / 4 * G;
         for (int i = 0; i < n; i += 4) transpose4(w, i);
@@ -674,12 +694,13 @@ abstract sealed class BlockMatrix implements MatrixWeights
     }
 
     /**
-     * A group's block of quant bytes back in rows, per thread (16 rows of Q4_K's 128 bytes at most). Native, as
+     * A group's block of quant bytes back in rows, per thread (16 rows of Q6_K's 192 bytes at most), and the longs
+     * {@link #ungroup} transposes them in. Native, as
      * the grouped weights are: with a heap segment at the same load, C2 no longer intrinsified it (Q4_0 prefill
      * 36 -> 5 tok/s).
      */
-    private static final ThreadLocal<MemorySegment> ROW_BYTES = ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(2048, 16));
-    private static final ThreadLocal<long[]> PAIRS = ThreadLocal.withInitial(() -> new long[256]);
+    static final ThreadLocal<MemorySegment> ROW_BYTES = ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(3072, 16));
+    static final ThreadLocal<long[]> PAIRS = ThreadLocal.withInitial(() -> new long[384]);
     /** A single row's offset and step for {@link #decodePairGroup}, per thread. */
     private static final ThreadLocal<int[][]> ONE_ROW = ThreadLocal.withInitial(() -> new int[2][1]);
 

@@ -33,6 +33,12 @@ final class Int8Activations {
     float[] scale = new float[0];
     /** {@code offset8[t·blocks + b] = 8·d·sum(q)} of the block. */
     float[] offset8 = new float[0];
+    /**
+     * {@code negSums[t·cols/16 + s]}: for token {@code t}'s 16 values of sub-block {@code s}, {@code -32·sum} of the
+     * even ones and of the odd ones as 16-bit halves (as {@link #pairs}). Q6_K's 16-row kernel starts its sums there
+     * instead of subtracting 32 from every quant.
+     */
+    int[] negSums = new int[0];
     /** The floats last quantised: a decode step multiplies one activation by several matrices, each in chunks. */
     private float[] source = new float[0];
     private int sourceLength = -1;
@@ -55,6 +61,7 @@ final class Int8Activations {
         if (q.length < n) {
             q = new short[n];
             pairs = new int[n / 2];
+            negSums = new int[n / 16];
         }
         if (scale.length < blocks) {
             scale = new float[blocks];
@@ -85,6 +92,14 @@ final class Int8Activations {
             // Little-endian shorts 2i, 2i+1 read as one int: q[2i] & 0xFFFF | q[2i+1] << 16.
             ShortVector.fromArray(S16, q, at).reinterpretAsInts().intoArray(pairs, at / 2);
             ShortVector.fromArray(S16, q, at + 16).reinterpretAsInts().intoArray(pairs, at / 2 + 8);
+            for (int s = at; s < at + 32; s += 16) {
+                int even = 0, odd = 0;
+                for (int i = s; i < s + 16; i += 2) {
+                    even += q[i];
+                    odd += q[i + 1];
+                }
+                negSums[s / 16] = (-32 * even) & 0xFFFF | (-32 * odd) << 16;
+            }
         }
         return this;
     }

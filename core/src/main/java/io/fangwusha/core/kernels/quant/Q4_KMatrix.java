@@ -525,8 +525,8 @@ final class Q4_KMatrix extends BlockMatrix {
      * single rows of this layout: prefill takes the integer kernel).
      */
     private void decodeGroupedRow(int r, float[] dst, int off, int step) {
-        MemorySegment rows = PAIR_ROWS.get(), scales = SCALES.get();
-        long[] w = PAIR_LONGS.get();
+        MemorySegment rows = ROW_BYTES.get(), scales = SCALES.get();
+        long[] w = PAIRS.get();
         int g = r - r % 16, j = r % 16;
         for (int blk = 0; blk < blocksPerRow; blk++) {
             long h = ungroup(g, blk, rows, w);
@@ -558,8 +558,6 @@ final class Q4_KMatrix extends BlockMatrix {
         }
     }
 
-    /** Per thread, for {@link #decodeGroupedRow}: a super-block of 16 rows' quants, the row's scale bytes, scratch. */
-    private static final ThreadLocal<MemorySegment> PAIR_ROWS = ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(2048, 16));
+    /** Per thread, for {@link #decodeGroupedRow}: the row's scale bytes. */
     private static final ThreadLocal<MemorySegment> SCALES = ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(16, 16));
-    private static final ThreadLocal<long[]> PAIR_LONGS = ThreadLocal.withInitial(() -> new long[256]);
 }

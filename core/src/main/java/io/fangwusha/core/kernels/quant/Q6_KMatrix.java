@@ -2,12 +2,15 @@ package io.fangwusha.core.kernels.quant;
 
 import io.fangwusha.core.weights.DType;
 import io.fangwusha.core.weights.Tensor;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 import static jdk.incubator.vector.VectorOperators.ASHR;
@@ -15,6 +18,7 @@ import static jdk.incubator.vector.VectorOperators.B2F;
 import static jdk.incubator.vector.VectorOperators.I2F;
 import static jdk.incubator.vector.VectorOperators.LSHL;
 import static jdk.incubator.vector.VectorOperators.LSHR;
+import static jdk.incubator.vector.VectorOperators.S2I;
 import static jdk.incubator.vector.VectorOperators.ZERO_EXTEND_B2S;
 
 /**
@@ -30,17 +34,197 @@ final class Q6_KMatrix extends BlockMatrix {
     private static final VectorSpecies<Short> S = ShortVector.SPECIES_256;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
-    Q6_KMatrix(Tensor t) {
-        super(t, DType.Q6_K);
+    private static final VectorSpecies<Byte> B32 = ByteVector.SPECIES_256;
+    private static final VectorSpecies<Short> S32 = ShortVector.SPECIES_512;
+    private static final VectorSpecies<Integer> I16 = IntVector.SPECIES_512;
+
+    /**
+     * With {@code repack}, 16-float vectors and a multiple of 16 rows, the rows are copied into 16-row pair groups
+     * for the integer kernels ({@link #dot16Int}); otherwise the file's layout.
+     */
+    Q6_KMatrix(Tensor t, boolean repack) {
+        super(t, DType.Q6_K, pairGroups(t, repack) ? 16 : 0, 18, 2);
     }
 
-    private float scale(long blockOff, int idx) {
-        return data.get(ValueLayout.JAVA_BYTE, blockOff + 192 + idx);
+    private static boolean pairGroups(Tensor t, boolean repack) {
+        return repack && L == 16 && t.shape().length == 2 && t.rows() % 16 == 0;
+    }
+
+    private boolean pairGroups() {
+        return groupedRows > 0;
+    }
+
+    /** In 16-row pair groups, decode and prefill alike. */
+    @Override
+    public boolean int8Batches() {
+        return pairGroups();
+    }
+
+    @Override
+    void dotGroupInt(int r, Int8Activations a, int token, float[] out, int o, float[] lanes) {
+        dot16Int(r, a, token, out, o, lanes);
+    }
+
+    @Override
+    int dotGroupInts(int r, Int8Activations a, int token, int tokens, float[] out, int o, int stride, float[] lanes) {
+        if (tokens >= 4) {
+            dot16Int4(r, a, token, out, o, stride, lanes);
+            return 4;
+        }
+        dot16Int(r, a, token, out, o, lanes);
+        return 1;
+    }
+
+    /** Where {@link #pairGroupScales} leaves a super-block's 16 sub-block factors in {@code lanes}. */
+    private static final int FACTORS = 32;
+
+    /**
+     * 16 rows of a pair group with int8 activations. Per super-block the group holds the 16 rows' {@code d}, then
+     * scale {@code i} of the 16 rows together for each of the 16, then 96 chunks of a byte pair of the 16 rows (64
+     * of {@code ql}, 32 of {@code qh}; in the order read, {@link #pairSlot}). Per half super-block and pair
+     * {@code p < 16} of its 32 positions, three 32-byte loads (ql pairs {@code p} and {@code p+16}, qh pair
+     * {@code p}: 96 consecutive bytes) give the 4 quants of both bytes
+     * of the 16 rows, assembled with 16-bit masks and shifts, each multiplied by its activation pair and added to
+     * the 16-bit sum of its sub-block (8 pairs per sub-block). The sums start at {@code -32·sum(x)}
+     * ({@link Int8Activations#negSums}) instead of subtracting 32 from every quant: the partial sums may wrap, but
+     * the final {@code sum((q-32)·x)} of 8 products fits 16 bits ({@code 32·127·8}), so it comes out exact. Per
+     * sub-block, one pair sum, conversion and FMA with {@code d·scale·dx} serve the 16 rows.
+     */
+    private void dot16Int(int r, Int8Activations a, int token, float[] out, int o, float[] lanes) {
+        long base = r * rowBytes;
+        int[] xp = a.pairs, xs = a.negSums;
+        float[] xd = a.scale;
+        int xo = token * cols / 2, xb = token * (cols / 32), xn = token * (cols / 16);
+        FloatVector acc = FloatVector.zero(F);
+        for (int sb = 0; sb < blocksPerRow; sb++, xo += 128, xb += 8, xn += 16) {
+            long h = base + 3360L * sb;
+            pairGroupScales(h, lanes);
+            for (int half = 0; half < 2; half++) {
+                for (int j = 0; j < 2; j++) {
+                    int s = 8 * half + j, x = xo + 64 * half + 8 * j;
+                    ShortVector a1 = IntVector.broadcast(I16, xs[xn + s]).reinterpretAsShorts();
+                    ShortVector a2 = IntVector.broadcast(I16, xs[xn + s + 2]).reinterpretAsShorts();
+                    ShortVector a3 = IntVector.broadcast(I16, xs[xn + s + 4]).reinterpretAsShorts();
+                    ShortVector a4 = IntVector.broadcast(I16, xs[xn + s + 6]).reinterpretAsShorts();
+                    long p = h + 288 + 96L * (16 * half + 8 * j);
+                    for (int k = 0; k < 8; k++) {
+                        ShortVector la = (ShortVector) ByteVector.fromMemorySegment(B32, data, p + 96 * k, LE).convertShape(ZERO_EXTEND_B2S, S32, 0);
+                        ShortVector lb = (ShortVector) ByteVector.fromMemorySegment(B32, data, p + 96 * k + 32, LE).convertShape(ZERO_EXTEND_B2S, S32, 0);
+                        ShortVector hb = (ShortVector) ByteVector.fromMemorySegment(B32, data, p + 96 * k + 64, LE).convertShape(ZERO_EXTEND_B2S, S32, 0);
+                        a1 = a1.add(la.and((short) 15).or(hb.lanewise(LSHL, 4).and((short) 48)).mul(IntVector.broadcast(I16, xp[x + k]).reinterpretAsShorts()));
+                        a2 = a2.add(lb.and((short) 15).or(hb.lanewise(LSHL, 2).and((short) 48)).mul(IntVector.broadcast(I16, xp[x + 16 + k]).reinterpretAsShorts()));
+                        a3 = a3.add(la.lanewise(LSHR, 4).or(hb.and((short) 48)).mul(IntVector.broadcast(I16, xp[x + 32 + k]).reinterpretAsShorts()));
+                        a4 = a4.add(lb.lanewise(LSHR, 4).or(hb.lanewise(LSHR, 2).and((short) 48)).mul(IntVector.broadcast(I16, xp[x + 48 + k]).reinterpretAsShorts()));
+                    }
+                    int f = FACTORS + 16 * s, d = xb + 4 * half;
+                    // Pair sums written out: as a helper, C2 stopped inlining it (NodeCountInliningCutoff) and boxed.
+                    // Sub-blocks in the order dot16Int4 finishes them: of ql pair p (quants 1, 3), then of p+16 (2, 4).
+                    IntVector t = a1.reinterpretAsInts();
+                    acc = ((FloatVector) t.lanewise(LSHL, 16).lanewise(ASHR, 16).add(t.lanewise(ASHR, 16)).convert(I2F, 0)).fma(FloatVector.fromArray(F, lanes, f).mul(xd[d]), acc);
+                    t = a3.reinterpretAsInts();
+                    acc = ((FloatVector) t.lanewise(LSHL, 16).lanewise(ASHR, 16).add(t.lanewise(ASHR, 16)).convert(I2F, 0)).fma(FloatVector.fromArray(F, lanes, f + 64).mul(xd[d + 2]), acc);
+                    t = a2.reinterpretAsInts();
+                    acc = ((FloatVector) t.lanewise(LSHL, 16).lanewise(ASHR, 16).add(t.lanewise(ASHR, 16)).convert(I2F, 0)).fma(FloatVector.fromArray(F, lanes, f + 32).mul(xd[d + 1]), acc);
+                    t = a4.reinterpretAsInts();
+                    acc = ((FloatVector) t.lanewise(LSHL, 16).lanewise(ASHR, 16).add(t.lanewise(ASHR, 16)).convert(I2F, 0)).fma(FloatVector.fromArray(F, lanes, f + 96).mul(xd[d + 3]), acc);
+                }
+            }
+        }
+        acc.intoArray(out, o);
+    }
+
+    /**
+     * {@link #dot16Int} for 4 tokens at once (prefill), each token's results with the bits {@code dot16Int} gives
+     * it: the quants are assembled once for the 4 tokens, two sub-blocks (one ql byte's nibbles) at a time.
+     */
+    private void dot16Int4(int r, Int8Activations a, int token, float[] out, int o, int stride, float[] lanes) {
+        long base = r * rowBytes;
+        int[] xp = a.pairs, xs = a.negSums;
+        float[] xd = a.scale;
+        int half2 = cols / 2, nb = cols / 32, ns = cols / 16;
+        int xo = token * half2, xb = token * nb, xn = token * ns;
+        FloatVector acc0 = FloatVector.zero(F), acc1 = acc0, acc2 = acc0, acc3 = acc0;
+        for (int sb = 0; sb < blocksPerRow; sb++, xo += 128, xb += 8, xn += 16) {
+            long h = base + 3360L * sb;
+            pairGroupScales(h, lanes);
+            for (int half = 0; half < 2; half++) {
+                for (int j = 0; j < 2; j++) {
+                    long p = h + 288 + 96L * (16 * half + 8 * j);
+                    int s = 8 * half + j, x = xo + 64 * half + 8 * j;
+                    // The pairs' 4 sub-blocks (quants 1-4 of the bytes) two at a time, those of one ql byte: its low
+                    // nibbles (u = v) and its high ones (u = v + 2), as dot16Int sums them.
+                    for (int v = 0; v < 2; v++) {
+                        int lo = xn + s + 2 * v, hi = lo + 4;
+                        ShortVector l0 = IntVector.broadcast(I16, xs[lo]).reinterpretAsShorts(), h0 = IntVector.broadcast(I16, xs[hi]).reinterpretAsShorts();
+                        ShortVector l1 = IntVector.broadcast(I16, xs[lo + ns]).reinterpretAsShorts(), h1 = IntVector.broadcast(I16, xs[hi + ns]).reinterpretAsShorts();
+                        ShortVector l2 = IntVector.broadcast(I16, xs[lo + 2 * ns]).reinterpretAsShorts(), h2 = IntVector.broadcast(I16, xs[hi + 2 * ns]).reinterpretAsShorts();
+                        ShortVector l3 = IntVector.broadcast(I16, xs[lo + 3 * ns]).reinterpretAsShorts(), h3 = IntVector.broadcast(I16, xs[hi + 3 * ns]).reinterpretAsShorts();
+                        long at = p + 32 * v;
+                        int xl = x + 16 * v, up = 4 - 2 * v, down = 2 * v;
+                        for (int k = 0; k < 8; k++) {
+                            ShortVector l = (ShortVector) ByteVector.fromMemorySegment(B32, data, at + 96 * k, LE).convertShape(ZERO_EXTEND_B2S, S32, 0);
+                            ShortVector hb = (ShortVector) ByteVector.fromMemorySegment(B32, data, p + 96 * k + 64, LE).convertShape(ZERO_EXTEND_B2S, S32, 0);
+                            ShortVector ql = l.and((short) 15).or(hb.lanewise(LSHL, up).and((short) 48));
+                            ShortVector qu = l.lanewise(LSHR, 4).or(hb.lanewise(LSHR, down).and((short) 48));
+                            int y = xl + k;
+                            l0 = l0.add(ql.mul(IntVector.broadcast(I16, xp[y]).reinterpretAsShorts()));
+                            h0 = h0.add(qu.mul(IntVector.broadcast(I16, xp[y + 32]).reinterpretAsShorts()));
+                            l1 = l1.add(ql.mul(IntVector.broadcast(I16, xp[y + half2]).reinterpretAsShorts()));
+                            h1 = h1.add(qu.mul(IntVector.broadcast(I16, xp[y + half2 + 32]).reinterpretAsShorts()));
+                            l2 = l2.add(ql.mul(IntVector.broadcast(I16, xp[y + 2 * half2]).reinterpretAsShorts()));
+                            h2 = h2.add(qu.mul(IntVector.broadcast(I16, xp[y + 2 * half2 + 32]).reinterpretAsShorts()));
+                            l3 = l3.add(ql.mul(IntVector.broadcast(I16, xp[y + 3 * half2]).reinterpretAsShorts()));
+                            h3 = h3.add(qu.mul(IntVector.broadcast(I16, xp[y + 3 * half2 + 32]).reinterpretAsShorts()));
+                        }
+                        FloatVector fl = FloatVector.fromArray(F, lanes, FACTORS + 16 * (s + 2 * v)), fh = FloatVector.fromArray(F, lanes, FACTORS + 16 * (s + 2 * v + 4));
+                        int d = xb + 4 * half + v;
+                        IntVector t = l0.reinterpretAsInts();
+                        acc0 = ((FloatVector) t.lanewise(LSHL, 16).lanewise(ASHR, 16).add(t.lanewise(ASHR, 16)).convert(I2F, 0)).fma(fl.mul(xd[d]), acc0);
+                        t = h0.reinterpretAsInts();
+                        acc0 = ((FloatVector) t.lanewise(LSHL, 16).lanewise(ASHR, 16).add(t.lanewise(ASHR, 16)).convert(I2F, 0)).fma(fh.mul(xd[d + 2]), acc0);
+                        t = l1.reinterpretAsInts();
+                        acc1 = ((FloatVector) t.lanewise(LSHL, 16).lanewise(ASHR, 16).add(t.lanewise(ASHR, 16)).convert(I2F, 0)).fma(fl.mul(xd[d + nb]), acc1);
+                        t = h1.reinterpretAsInts();
+                        acc1 = ((FloatVector) t.lanewise(LSHL, 16).lanewise(ASHR, 16).add(t.lanewise(ASHR, 16)).convert(I2F, 0)).fma(fh.mul(xd[d + nb + 2]), acc1);
+                        t = l2.reinterpretAsInts();
+                        acc2 = ((FloatVector) t.lanewise(LSHL, 16).lanewise(ASHR, 16).add(t.lanewise(ASHR, 16)).convert(I2F, 0)).fma(fl.mul(xd[d + 2 * nb]), acc2);
+                        t = h2.reinterpretAsInts();
+                        acc2 = ((FloatVector) t.lanewise(LSHL, 16).lanewise(ASHR, 16).add(t.lanewise(ASHR, 16)).convert(I2F, 0)).fma(fh.mul(xd[d + 2 * nb + 2]), acc2);
+                        t = l3.reinterpretAsInts();
+                        acc3 = ((FloatVector) t.lanewise(LSHL, 16).lanewise(ASHR, 16).add(t.lanewise(ASHR, 16)).convert(I2F, 0)).fma(fl.mul(xd[d + 3 * nb]), acc3);
+                        t = h3.reinterpretAsInts();
+                        acc3 = ((FloatVector) t.lanewise(LSHL, 16).lanewise(ASHR, 16).add(t.lanewise(ASHR, 16)).convert(I2F, 0)).fma(fh.mul(xd[d + 3 * nb + 2]), acc3);
+                    }
+                }
+            }
+        }
+        acc0.intoArray(out, o);
+        acc1.intoArray(out, o + stride);
+        acc2.intoArray(out, o + 2 * stride);
+        acc3.intoArray(out, o + 3 * stride);
+    }
+
+    /**
+     * A pair group's super-block at {@code h}: {@code lanes[FACTORS + 16i ..]} = the 16 rows' {@code d·scale[i]}
+     * for {@code i < 16}, {@code d} widened from f16 as {@code widenScales} does.
+     */
+    private void pairGroupScales(long h, float[] lanes) {
+        IntVector db = (IntVector) ShortVector.fromMemorySegment(S, data, h, LE).convertShape(S2I, I16, 0);
+        FloatVector d;
+        if (!db.and(0x7C00).compare(VectorOperators.EQ, 0x7C00).anyTrue()) {
+            d = db.lanewise(LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f);
+        } else {
+            for (int k = 0; k < 16; k++) lanes[FACTORS + k] = f16(data, h + 2 * k);
+            d = FloatVector.fromArray(F, lanes, FACTORS);
+        }
+        for (int i = 0; i < 16; i++) {
+            d.mul((FloatVector) ByteVector.fromMemorySegment(B, data, h + 32 + 16L * i, LE).convertShape(B2F, F, 0)).intoArray(lanes, FACTORS + 16 * i);
+        }
     }
 
     @Override
     void dot4(int r, float[] x, int xOff, float[] out, int o, float[] lanes, long ahead) {
-        if (L != 16) {
+        if (L != 16 || pairGroups()) {
             super.dot4(r, x, xOff, out, o, lanes, ahead);
             return;
         }
@@ -123,10 +307,10 @@ final class Q6_KMatrix extends BlockMatrix {
         a1.intoArray(lanes, at + L);
     }
 
-    /** With 8 lanes. */
+    /** With 8 lanes, and in 16-row pair groups. */
     @Override
     public boolean int8Decode() {
-        return L == 8;
+        return L == 8 || pairGroups();
     }
 
     /** One row at a time ({@link #rowInt}). */
@@ -214,32 +398,60 @@ final class Q6_KMatrix extends BlockMatrix {
      */
     @Override
     void decodeRow(long rowOffset, float[] dst, int off, int step) {
-        long src = rowOffset;
-        for (int blk = 0; blk < blocksPerRow; blk++, src += 210) {
-            float d = f16(data, src + 208);
-            for (int half = 0; half < 2; half++) {
-                // 16 quants per h, read in BlockMatrix.BYTES-sized pieces g (one piece with 16 lanes).
-                for (int hg = 0; hg < 32; hg += BYTES.length()) {
-                    int h = hg / 16, g = hg % 16;
-                    long ql = src + 64L * half + 16L * h + g;
-                    IntVector la = ByteVector.fromMemorySegment(BYTES, data, ql, LE).reinterpretAsInts();
-                    IntVector lb = ByteVector.fromMemorySegment(BYTES, data, ql + 32, LE).reinterpretAsInts();
-                    IntVector qh = ByteVector.fromMemorySegment(BYTES, data, src + 128 + 32L * half + 16L * h + g, LE).reinterpretAsInts();
-                    int e = 128 * half + 16 * h, b = 256 * blk + e + g;
-                    float a;
-                    ByteVector q = la.and(LOW).or(qh.lanewise(LSHL, 4).and(HIGH)).reinterpretAsBytes().sub((byte) 32);
-                    a = d * scale(src, e / 16);
-                    for (int p = 0; p < BYTE_PARTS; p++) ((FloatVector) q.convertShape(B2F, F, p)).mul(a).intoArray(dst, at(off, b + p * L, step));
-                    q = lb.and(LOW).or(qh.lanewise(LSHL, 2).and(HIGH)).reinterpretAsBytes().sub((byte) 32);
-                    a = d * scale(src, e / 16 + 2);
-                    for (int p = 0; p < BYTE_PARTS; p++) ((FloatVector) q.convertShape(B2F, F, p)).mul(a).intoArray(dst, at(off, b + 32 + p * L, step));
-                    q = la.lanewise(LSHR, 4).and(LOW).or(qh.and(HIGH)).reinterpretAsBytes().sub((byte) 32);
-                    a = d * scale(src, e / 16 + 4);
-                    for (int p = 0; p < BYTE_PARTS; p++) ((FloatVector) q.convertShape(B2F, F, p)).mul(a).intoArray(dst, at(off, b + 64 + p * L, step));
-                    q = lb.lanewise(LSHR, 4).and(LOW).or(qh.lanewise(LSHR, 2).and(HIGH)).reinterpretAsBytes().sub((byte) 32);
-                    a = d * scale(src, e / 16 + 6);
-                    for (int p = 0; p < BYTE_PARTS; p++) ((FloatVector) q.convertShape(B2F, F, p)).mul(a).intoArray(dst, at(off, b + 96 + p * L, step));
-                }
+        int r = (int) (rowOffset / rowBytes);
+        if (r < groupedRows) {
+            decodeGroupedRow(r, dst, off, step);
+            return;
+        }
+        for (int blk = 0; blk < blocksPerRow; blk++) decodeBlock(data, rowOffset + 210L * blk, dst, off, blk, step);
+    }
+
+    /**
+     * Row {@code r} of a 16-row pair group: per super-block the group's quants back in rows ({@link #ungroup}),
+     * the row's block reassembled in the file's layout in a per-thread buffer and decoded (embedding lookups and
+     * tests read single rows of this layout; matmuls take the integer kernels).
+     */
+    private void decodeGroupedRow(int r, float[] dst, int off, int step) {
+        MemorySegment rowsOf = ROW_BYTES.get(), block = BLOCK.get();
+        long[] w = PAIRS.get();
+        int g = r - r % 16, j = r % 16;
+        for (int blk = 0; blk < blocksPerRow; blk++) {
+            long h = ungroup(g, blk, rowsOf, w);
+            MemorySegment.copy(rowsOf, 192L * j, block, 0, 192);
+            for (int i = 0; i < 16; i++) block.set(ValueLayout.JAVA_BYTE, 192 + i, data.get(ValueLayout.JAVA_BYTE, h + 32 + 16L * i + j));
+            block.set(ValueLayout.JAVA_SHORT_UNALIGNED, 208, data.get(ValueLayout.JAVA_SHORT_UNALIGNED, h + 2L * j));
+            decodeBlock(block, 0, dst, off, blk, step);
+        }
+    }
+
+    /** Per thread, for {@link #decodeGroupedRow}: one block in the file's layout. */
+    private static final ThreadLocal<MemorySegment> BLOCK = ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(224, 16));
+
+    /** Block {@code blk} of a row, in the file's layout at {@code seg[src ..]}, into the row at {@code dst[off ..]}. */
+    private static void decodeBlock(MemorySegment seg, long src, float[] dst, int off, int blk, int step) {
+        float d = f16(seg, src + 208);
+        for (int half = 0; half < 2; half++) {
+            // 16 quants per h, read in BlockMatrix.BYTES-sized pieces g (one piece with 16 lanes).
+            for (int hg = 0; hg < 32; hg += BYTES.length()) {
+                int h = hg / 16, g = hg % 16;
+                long ql = src + 64L * half + 16L * h + g;
+                IntVector la = ByteVector.fromMemorySegment(BYTES, seg, ql, LE).reinterpretAsInts();
+                IntVector lb = ByteVector.fromMemorySegment(BYTES, seg, ql + 32, LE).reinterpretAsInts();
+                IntVector qh = ByteVector.fromMemorySegment(BYTES, seg, src + 128 + 32L * half + 16L * h + g, LE).reinterpretAsInts();
+                int e = 128 * half + 16 * h, b = 256 * blk + e + g;
+                float a;
+                ByteVector q = la.and(LOW).or(qh.lanewise(LSHL, 4).and(HIGH)).reinterpretAsBytes().sub((byte) 32);
+                a = d * seg.get(ValueLayout.JAVA_BYTE, src + 192 + e / 16);
+                for (int p = 0; p < BYTE_PARTS; p++) ((FloatVector) q.convertShape(B2F, F, p)).mul(a).intoArray(dst, at(off, b + p * L, step));
+                q = lb.and(LOW).or(qh.lanewise(LSHL, 2).and(HIGH)).reinterpretAsBytes().sub((byte) 32);
+                a = d * seg.get(ValueLayout.JAVA_BYTE, src + 192 + e / 16 + 2);
+                for (int p = 0; p < BYTE_PARTS; p++) ((FloatVector) q.convertShape(B2F, F, p)).mul(a).intoArray(dst, at(off, b + 32 + p * L, step));
+                q = la.lanewise(LSHR, 4).and(LOW).or(qh.and(HIGH)).reinterpretAsBytes().sub((byte) 32);
+                a = d * seg.get(ValueLayout.JAVA_BYTE, src + 192 + e / 16 + 4);
+                for (int p = 0; p < BYTE_PARTS; p++) ((FloatVector) q.convertShape(B2F, F, p)).mul(a).intoArray(dst, at(off, b + 64 + p * L, step));
+                q = lb.lanewise(LSHR, 4).and(LOW).or(qh.lanewise(LSHR, 2).and(HIGH)).reinterpretAsBytes().sub((byte) 32);
+                a = d * seg.get(ValueLayout.JAVA_BYTE, src + 192 + e / 16 + 6);
+                for (int p = 0; p < BYTE_PARTS; p++) ((FloatVector) q.convertShape(B2F, F, p)).mul(a).intoArray(dst, at(off, b + 96 + p * L, step));
             }
         }
     }

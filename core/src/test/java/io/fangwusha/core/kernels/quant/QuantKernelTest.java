@@ -201,6 +201,55 @@ class QuantKernelTest {
     }
 
     /**
+     * Q6_K's 16-row kernels start each sub-block's 16-bit sums at {@code -32·sum(x)} and let the partial sums wrap:
+     * quants all 0 or all 63 against activations all at {@code ±127} (the extremes, {@code 32·127·8} and
+     * {@code 63·127·8}), and scales at the int8 limits, must still give the exact dot, alone and in a batch of 4.
+     */
+    @Test
+    void q6_KExtremeQuantsAndActivationsSumExactly() {
+        int rows = 16, cols = 512, nb = rows * cols / 256;
+        byte[] b = new byte[nb * 210];
+        double[] v = new double[rows * cols];
+        for (int k = 0; k < nb; k++) {
+            int r = k / (cols / 256), o = k * 210, q = r < 8 ? 0 : 63;
+            java.util.Arrays.fill(b, o, o + 192, (byte) (r < 8 ? 0 : 0xFF));
+            int sc = r % 2 == 0 ? 127 : -128;
+            java.util.Arrays.fill(b, o + 192, o + 208, (byte) sc);
+            putShort(b, o + 208, (short) 0x3C00);
+            for (int e = 0; e < 256; e++) v[k * 256 + e] = (double) sc * (q - 32);
+        }
+        float[] x = new float[4 * cols];
+        Random rnd = new Random(17);
+        for (int c = 0; c < cols; c++) {
+            x[c] = 1;
+            x[cols + c] = c % 2 == 0 ? 1 : -1;
+            x[2 * cols + c] = -1;
+            x[3 * cols + c] = (float) rnd.nextGaussian();
+        }
+        MatrixWeights w = QuantizedWeights.of(new Tensor("w", DType.Q6_K, new long[] {rows, cols}, MemorySegment.ofArray(b)), true);
+        float[] batch = new float[4 * rows];
+        w.multiply(x, 4, batch, 0, rows);
+        for (int t = 0; t < 4; t++) {
+            float[] alone = new float[rows];
+            w.multiply(java.util.Arrays.copyOfRange(x, t * cols, (t + 1) * cols), 1, alone, 0, rows);
+            double[] xq = int8Activations(x, t * cols, cols);
+            for (int r = 0; r < rows; r++) {
+                double ref = 0, mag = 0;
+                for (int c = 0; c < cols; c++) {
+                    ref += v[r * cols + c] * xq[c];
+                    mag += Math.abs(v[r * cols + c] * xq[c]);
+                }
+                if (((BlockMatrix) w).int8Decode()) {
+                    assertThat((double) alone[r]).as("token %d row %d alone", t, r).isCloseTo(ref, org.assertj.core.data.Offset.offset(1e-5 * mag));
+                }
+                if (((BlockMatrix) w).int8Batches()) {
+                    assertThat(batch[t * rows + r]).as("token %d row %d in the batch", t, r).isEqualTo(alone[r]);
+                }
+            }
+        }
+    }
+
+    /**
      * Decode reuses the last quantised activations while the floats are unchanged (several matrices, chunks of
      * rows): a vector changed in place, or one of another length, is quantised again.
      */
