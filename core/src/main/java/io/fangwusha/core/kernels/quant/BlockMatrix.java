@@ -616,9 +616,22 @@ abstract sealed class BlockMatrix implements MatrixWeights
      * {@link #dotGroupInt} for up to {@code tokens} tokens from {@code token} on, token {@code token+j}'s results
      * at {@code out[o + j·stride ..]}, each with the bits {@link #dotGroupInt} gives it; returns how many it did.
      */
-    int dotGroupInts(int r, Int8Activations q, int token, int tokens, float[] out, int o, int stride, float[] lanes) {
+    final int dotGroupInts(int r, Int8Activations q, int token, int tokens, float[] out, int o, int stride, float[] lanes) {
+        if (tokens >= 4 && int8Batches()) {
+            dotGroupInt4(r, q, token, out, o, stride, lanes);
+            return 4;
+        }
         dotGroupInt(r, q, token, out, o, lanes);
         return 1;
+    }
+
+    /**
+     * {@link #dotGroupInt} for 4 tokens at once, token {@code token+j}'s results at {@code out[o + j·stride ..]},
+     * with the bits {@code dotGroupInt} gives each: the prefill kernel of the types whose batches take the integer
+     * kernels ({@link #int8Batches}).
+     */
+    void dotGroupInt4(int r, Int8Activations q, int token, float[] out, int o, int stride, float[] lanes) {
+        throw new UnsupportedOperationException(dtype + " has no 4-token integer kernel");
     }
 
     private void singleRows(float[] x, int batch, float[] out, int r, int rowEnd, float[] lanes) {

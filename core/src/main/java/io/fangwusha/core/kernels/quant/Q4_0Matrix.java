@@ -98,13 +98,8 @@ final class Q4_0Matrix extends BlockMatrix {
     }
 
     @Override
-    int dotGroupInts(int r, Int8Activations a, int token, int tokens, float[] out, int o, int stride, float[] lanes) {
-        if (groupSize == 16 && tokens >= 4) {
-            dot16Int4(r, a, token, out, o, stride, lanes);
-            return 4;
-        }
-        dotGroupInt(r, a, token, out, o, lanes);
-        return 1;
+    void dotGroupInt4(int r, Int8Activations a, int token, float[] out, int o, int stride, float[] lanes) {
+        dot16Int4(r, a, token, out, o, stride, lanes);
     }
 
     /**

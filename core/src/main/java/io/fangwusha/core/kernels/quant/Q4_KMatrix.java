@@ -76,13 +76,8 @@ final class Q4_KMatrix extends BlockMatrix {
     }
 
     @Override
-    int dotGroupInts(int r, Int8Activations a, int token, int tokens, float[] out, int o, int stride, float[] lanes) {
-        if (tokens >= 4) {
-            dot16Int4(r, a, token, out, o, stride, lanes);
-            return 4;
-        }
-        dot16Int(r, a, token, out, o, lanes);
-        return 1;
+    void dotGroupInt4(int r, Int8Activations a, int token, float[] out, int o, int stride, float[] lanes) {
+        dot16Int4(r, a, token, out, o, stride, lanes);
     }
 
     /** Where {@link #pairGroupFactors} leaves a super-block's factors in {@code lanes}: scales at +0, mins at +128. */
