@@ -341,7 +341,12 @@ abstract sealed class BlockMatrix implements MatrixWeights
      * the Q4_0 kernel and cost decode 54.5 -> 47 tok/s (0.6B, 3 alternating rounds), so it stays here.
      */
     final void widenScales(long base, float[] lanes, int at) {
-        int n = 4 * blocksPerRow, i = 0;
+        widenHalves(base, 4 * blocksPerRow, lanes, at);
+    }
+
+    /** {@link #widenScales} for the {@code n} f16 values at {@code base} (the K-quant pair groups' {@code d}, {@code dmin}). */
+    final void widenHalves(long base, int n, float[] lanes, int at) {
+        int i = 0;
         // The 16-wide step needs 512-bit int vectors; with fewer lanes the scales are widened one by one.
         for (; L == 16 && i + 16 <= n; i += 16) {
             IntVector h = (IntVector) ShortVector.fromMemorySegment(S16, data, base + 2L * i, ByteOrder.LITTLE_ENDIAN)

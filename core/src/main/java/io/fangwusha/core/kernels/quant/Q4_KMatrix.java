@@ -20,7 +20,6 @@ import static jdk.incubator.vector.VectorOperators.B2I;
 import static jdk.incubator.vector.VectorOperators.I2F;
 import static jdk.incubator.vector.VectorOperators.LSHL;
 import static jdk.incubator.vector.VectorOperators.LSHR;
-import static jdk.incubator.vector.VectorOperators.S2I;
 import static jdk.incubator.vector.VectorOperators.ZERO_EXTEND_B2I;
 import static jdk.incubator.vector.VectorOperators.ZERO_EXTEND_B2S;
 
@@ -196,24 +195,12 @@ final class Q4_KMatrix extends BlockMatrix {
      * A pair group's super-block at {@code h}: {@code lanes[FACTORS + 16s ..]} = the 16 rows' {@code d·sc[s]} and
      * {@code lanes[FACTORS + 128 + 16s ..]} = their {@code dmin·m[s]}, for sub-blocks {@code s < 8}, unpacked as
      * {@link #scaleMin} does, in int lanes (byte shifts are not intrinsified: {@code ByteVector.lanewise(LSHR)} fell
-     * back to Java code). {@code d} and {@code dmin} are widened from f16 with integer shifts (as
-     * {@code widenScales} does), or one by one where a lane is infinite or NaN.
+     * back to Java code). {@code d} and {@code dmin} (32 halves in a row) are widened by {@link #widenHalves} into
+     * {@code lanes[0 .. 32)}.
      */
     private void pairGroupFactors(long h, float[] lanes) {
-        IntVector db = (IntVector) ShortVector.fromMemorySegment(S, data, h, LE).convertShape(S2I, I16, 0);
-        IntVector mb = (IntVector) ShortVector.fromMemorySegment(S, data, h + 32, LE).convertShape(S2I, I16, 0);
-        FloatVector d, dmin;
-        if (!db.and(0x7C00).compare(VectorOperators.EQ, 0x7C00).or(mb.and(0x7C00).compare(VectorOperators.EQ, 0x7C00)).anyTrue()) {
-            d = db.lanewise(LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f);
-            dmin = mb.lanewise(LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f);
-        } else {
-            for (int k = 0; k < 16; k++) {
-                lanes[FACTORS + k] = f16(data, h + 2 * k);
-                lanes[FACTORS + 16 + k] = f16(data, h + 32 + 2 * k);
-            }
-            d = FloatVector.fromArray(F, lanes, FACTORS);
-            dmin = FloatVector.fromArray(F, lanes, FACTORS + 16);
-        }
+        widenHalves(h, 32, lanes, 0);
+        FloatVector d = FloatVector.fromArray(F, lanes, 0), dmin = FloatVector.fromArray(F, lanes, 16);
         long sc = h + 64;
         for (int s = 0; s < 4; s++) {
             IntVector scale = ((IntVector) ByteVector.fromMemorySegment(B, data, sc + 16L * s, LE).convertShape(ZERO_EXTEND_B2I, I16, 0)).and(63);

@@ -10,7 +10,6 @@ import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 import static jdk.incubator.vector.VectorOperators.ASHR;
@@ -18,7 +17,6 @@ import static jdk.incubator.vector.VectorOperators.B2F;
 import static jdk.incubator.vector.VectorOperators.I2F;
 import static jdk.incubator.vector.VectorOperators.LSHL;
 import static jdk.incubator.vector.VectorOperators.LSHR;
-import static jdk.incubator.vector.VectorOperators.S2I;
 import static jdk.incubator.vector.VectorOperators.ZERO_EXTEND_B2S;
 
 /**
@@ -201,17 +199,11 @@ final class Q6_KMatrix extends BlockMatrix {
 
     /**
      * A pair group's super-block at {@code h}: {@code lanes[FACTORS + 16i ..]} = the 16 rows' {@code d·scale[i]}
-     * for {@code i < 16}, {@code d} widened from f16 as {@code widenScales} does.
+     * for {@code i < 16}, {@code d} widened by {@link #widenHalves} into {@code lanes[0 .. 16)}.
      */
     private void pairGroupScales(long h, float[] lanes) {
-        IntVector db = (IntVector) ShortVector.fromMemorySegment(S, data, h, LE).convertShape(S2I, I16, 0);
-        FloatVector d;
-        if (!db.and(0x7C00).compare(VectorOperators.EQ, 0x7C00).anyTrue()) {
-            d = db.lanewise(LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f);
-        } else {
-            for (int k = 0; k < 16; k++) lanes[FACTORS + k] = f16(data, h + 2 * k);
-            d = FloatVector.fromArray(F, lanes, FACTORS);
-        }
+        widenHalves(h, 16, lanes, 0);
+        FloatVector d = FloatVector.fromArray(F, lanes, 0);
         for (int i = 0; i < 16; i++) {
             d.mul((FloatVector) ByteVector.fromMemorySegment(B, data, h + 32 + 16L * i, LE).convertShape(B2F, F, 0)).intoArray(lanes, FACTORS + 16 * i);
         }
