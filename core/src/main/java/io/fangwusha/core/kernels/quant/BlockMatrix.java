@@ -405,11 +405,11 @@ abstract sealed class BlockMatrix implements MatrixWeights
 
     /**
      * The length of the per-thread {@code lanes} buffer {@link #dot4} gets: 5 vectors, then scratch for a kernel's
-     * per-block factors of a group of 4 rows (Q4_0: 4 floats per 32 columns; Q4_K: 64 per 256) and a vector's
+     * per-block factors (Q4_0's two groups of 16 rows: 32 floats per 32 columns; Q4_K: 64 per 256) and a vector's
      * slack.
      */
     final int lanesLength() {
-        return 5 * L + Math.max(cols / 4, 256) + 64;
+        return 5 * L + Math.max(cols, 256) + 64;
     }
 
     /**
@@ -605,6 +605,11 @@ abstract sealed class BlockMatrix implements MatrixWeights
         Int8Activations q = Int8Activations.local().quantize(x, batch, cols);
         int G = groupSize;
         for (int g = rowStart - rowStart % G; g < rowEnd; g += G) {
+            if (g >= rowStart && g + 2 * G <= rowEnd && batch >= 4 && pairsGroups()) {
+                for (int b = 0; b < batch; ) b += dotGroupPairInts(g, q, b, batch - b, out, b * rows + g, rows, lanes);
+                g += G;
+                continue;
+            }
             if (g >= rowStart && g + G <= rowEnd) {
                 for (int b = 0; b < batch; ) b += dotGroupInts(g, q, b, batch - b, out, b * rows + g, rows, lanes);
                 continue;
@@ -628,6 +633,30 @@ abstract sealed class BlockMatrix implements MatrixWeights
         }
         dotGroupInt(r, q, token, out, o, lanes);
         return 1;
+    }
+
+    /**
+     * Whether batches take {@link #dotGroupPairInt4} on two neighbouring whole groups (both in the range), so that
+     * each broadcast activation serves twice the rows.
+     */
+    boolean pairsGroups() {
+        return false;
+    }
+
+    /** {@link #dotGroupInts} for the two groups from row {@code r} on: 4 tokens with {@link #dotGroupPairInt4}, or 1. */
+    private int dotGroupPairInts(int r, Int8Activations q, int token, int tokens, float[] out, int o, int stride, float[] lanes) {
+        if (tokens >= 4) {
+            dotGroupPairInt4(r, q, token, out, o, stride, lanes);
+            return 4;
+        }
+        dotGroupInt(r, q, token, out, o, lanes);
+        dotGroupInt(r + groupSize, q, token, out, o + groupSize, lanes);
+        return 1;
+    }
+
+    /** {@link #dotGroupInt4} for the two groups of rows {@code r .. r + 2·groupSize}, with the same bits. */
+    void dotGroupPairInt4(int r, Int8Activations q, int token, float[] out, int o, int stride, float[] lanes) {
+        throw new UnsupportedOperationException(dtype + " has no two-group integer kernel");
     }
 
     /**

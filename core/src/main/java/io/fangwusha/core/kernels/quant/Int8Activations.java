@@ -10,7 +10,8 @@ import jdk.incubator.vector.VectorSpecies;
  * Activations quantised as llama.cpp's {@code quantize_row_q8_0} does, for the integer decode kernels: per block of
  * 32 values {@code d = max|x| / 127} and {@code q = rint(x / d)} in {@code [-127, 127]}, held as shorts (the kernels
  * multiply them with 16-bit lanes; {@code 127 / max|x|} as the factor), the scale {@code d} rounded to f16 as llama.cpp keeps it. Also kept per block:
- * {@code 8·d·sum(q)}, which Q4_0 subtracts once per block instead of subtracting 8 from every nibble.
+ * {@code 8·d·sum(q)}, which Q4_K's kernels subtract once per block, and {@code -8·sum(q)}, where Q4_0's integer
+ * sums start instead of subtracting 8 from every nibble.
  *
  * <p>One instance per thread ({@link #local}); {@link #quantize} overwrites it.
  */
@@ -33,6 +34,11 @@ final class Int8Activations {
     float[] scale = new float[0];
     /** {@code offset8[t·blocks + b] = 8·d·sum(q)} of the block. */
     float[] offset8 = new float[0];
+    /**
+     * {@code neg8[t·blocks + b] = -8·sum(q)} of the block as an unsigned 16-bit value ({@code |8·sum| <= 32512}):
+     * broadcast to int lanes, the low short of each pair is {@code -8·sum}, the high one 0.
+     */
+    int[] neg8 = new int[0];
     /**
      * {@code negSums[t·cols/16 + s]}: for token {@code t}'s 16 values of sub-block {@code s}, {@code -32·sum} of the
      * even ones and of the odd ones as 16-bit halves (as {@link #pairs}). Q6_K's 16-row kernel starts its sums there
@@ -66,6 +72,7 @@ final class Int8Activations {
         if (scale.length < blocks) {
             scale = new float[blocks];
             offset8 = new float[blocks];
+            neg8 = new int[blocks];
         }
         for (int b = 0; b < blocks; b++) {
             int at = 32 * b;
@@ -89,6 +96,7 @@ final class Int8Activations {
             float d16 = Float.float16ToFloat(Float.floatToFloat16(d));
             scale[b] = d16;
             offset8[b] = 8 * d16 * sum;
+            neg8[b] = (-8 * sum) & 0xFFFF;
             // Little-endian shorts 2i, 2i+1 read as one int: q[2i] & 0xFFFF | q[2i+1] << 16.
             ShortVector.fromArray(S16, q, at).reinterpretAsInts().intoArray(pairs, at / 2);
             ShortVector.fromArray(S16, q, at + 16).reinterpretAsInts().intoArray(pairs, at / 2 + 8);

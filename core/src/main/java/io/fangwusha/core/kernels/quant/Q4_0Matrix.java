@@ -102,6 +102,16 @@ final class Q4_0Matrix extends BlockMatrix {
         dot16Int4(r, a, token, out, o, stride, lanes);
     }
 
+    @Override
+    boolean pairsGroups() {
+        return int8Batches();
+    }
+
+    @Override
+    void dotGroupPairInt4(int r, Int8Activations a, int token, float[] out, int o, int stride, float[] lanes) {
+        dot32Int4(r, a, token, out, o, stride, lanes);
+    }
+
     /**
      * 8 rows of the 8-row layout with int8 activations ({@link BlockMatrix#int8Decode}): llama.cpp's AVX2 Q4_0
      * arithmetic as far as the Vector API reaches (it has no widening multiply-add, {@code vpmaddubsw} and
@@ -109,32 +119,33 @@ final class Q4_0Matrix extends BlockMatrix {
      * interleaved two by two ({@link BlockMatrix#group} with 2-byte chunks), so one 16-byte load widened to 16
      * shorts holds bytes {@code 2k, 2k+1} of all 8 rows: their low nibbles multiply columns {@code 2k, 2k+1} (one
      * int of activation pairs broadcast to every lane), their high nibbles columns {@code 16+2k, 16+2k+1}. Each
-     * lane sums 16 products of a raw nibble in {@code [0, 15]} and an activation in {@code [-127, 127]}, at most
-     * 30480: a block's sums fit 16 bits, and one pair sum per block gives each row's integer sum in its own int
-     * lane. Then one conversion and one multiply-add per block serve 8 rows, with the 8 rows' scales widened
-     * together; {@code 8·d_w·d_x·sum(q_x)} is accumulated apart and subtracted at the end. Per row and block
-     * this is {@code acc = fma(isum, d_w·d_x, acc)}, {@code cor = fma(d_w, 8·d_x·sum(q_x), cor)}, the result
-     * {@code acc - cor}: {@link #dot4Int} (the file's layout) computes the same, bit for bit. 1024x1024 in cache,
-     * one Zen 1 core: 15 GFLOP/s in a standalone loop against 10 for the 4-row file-layout kernel this replaced.
+     * lane sums 16 products of a raw nibble in {@code [0, 15]} and an activation in {@code [-127, 127]}; instead of
+     * subtracting 8 from every nibble, the even lanes start at {@code -8·sum(q_x)} ({@link Int8Activations#neg8}).
+     * A lane may wrap, but the block's sum {@code sum((n-8)·q_x)} of 32 products is within {@code ±32512}, so the
+     * pair sum taken modulo 2^16 and sign-extended is exact ({@code ((t << 16) + t) >> 16} of the int {@code t}
+     * holding the pair: its high half is the two shorts' sum modulo 2^16): each row's exact integer block sum in its own int
+     * lane, as llama.cpp's {@code sumi}. Then one conversion and one multiply-add per block serve 8 rows, with
+     * the 8 rows' scales widened together: per row and block {@code acc = fma(sumi, d_w·d_x, acc)}, which
+     * {@link #dot4Int} (the file's layout), {@link #dot16Int} and {@link #dot16Int4} compute bit for bit.
+     * 1024x1024 in cache, one Zen 1 core: 15 GFLOP/s in a standalone loop against 10 for the 4-row file-layout
+     * kernel this replaced.
      */
     private void dot8Int(int r, Int8Activations a, int token, float[] out, int o, float[] lanes) {
         long base = r * rowBytes;
-        int[] xp = a.pairs;
-        float[] xd = a.scale, x8 = a.offset8;
+        int[] xp = a.pairs, x8 = a.neg8;
+        float[] xd = a.scale;
         int xo = token * cols / 2, db = token * blocksPerRow;
-        FloatVector acc = FloatVector.zero(F), cor = acc;
+        FloatVector acc = FloatVector.zero(F);
         for (int b = 0; b < blocksPerRow; b++, xo += 16, db++) {
             long h = base + 144L * b, p = h + 16;
-            ShortVector n = (ShortVector) ByteVector.fromMemorySegment(B, data, p, LE).convertShape(ZERO_EXTEND_B2S, S, 0);
-            ShortVector s = n.and((short) 15).mul(IntVector.broadcast(I8, xp[xo]).reinterpretAsShorts())
-                    .add(n.lanewise(LSHR, 4).mul(IntVector.broadcast(I8, xp[xo + 8]).reinterpretAsShorts()));
-            for (int k = 1; k < 8; k++) {
-                n = (ShortVector) ByteVector.fromMemorySegment(B, data, p + 16 * k, LE).convertShape(ZERO_EXTEND_B2S, S, 0);
+            ShortVector s = IntVector.broadcast(I8, x8[db]).reinterpretAsShorts();
+            for (int k = 0; k < 8; k++) {
+                ShortVector n = (ShortVector) ByteVector.fromMemorySegment(B, data, p + 16 * k, LE).convertShape(ZERO_EXTEND_B2S, S, 0);
                 s = s.add(n.and((short) 15).mul(IntVector.broadcast(I8, xp[xo + k]).reinterpretAsShorts()))
                         .add(n.lanewise(LSHR, 4).mul(IntVector.broadcast(I8, xp[xo + 8 + k]).reinterpretAsShorts()));
             }
             IntVector t = s.reinterpretAsInts();
-            t = t.lanewise(LSHL, 16).lanewise(ASHR, 16).add(t.lanewise(ASHR, 16));
+            t = t.lanewise(LSHL, 16).add(t).lanewise(ASHR, 16);
             // The scales as widenScales does: exact for finite halves; a vector with an infinity or NaN one by one.
             IntVector bits = (IntVector) ShortVector.fromMemorySegment(S8, data, h, LE).convertShape(S2I, I8, 0);
             FloatVector d;
@@ -145,9 +156,8 @@ final class Q4_0Matrix extends BlockMatrix {
                 d = bits.lanewise(LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f);
             }
             acc = ((FloatVector) t.convert(I2F, 0)).fma(d.mul(xd[db]), acc);
-            cor = d.fma(FloatVector.broadcast(F, x8[db]), cor);
         }
-        acc.sub(cor).intoArray(out, o);
+        acc.intoArray(out, o);
     }
 
     /**
@@ -157,22 +167,20 @@ final class Q4_0Matrix extends BlockMatrix {
      */
     private void dot16Int(int r, Int8Activations a, int token, float[] out, int o, float[] lanes) {
         long base = r * rowBytes;
-        int[] xp = a.pairs;
-        float[] xd = a.scale, x8 = a.offset8;
+        int[] xp = a.pairs, x8 = a.neg8;
+        float[] xd = a.scale;
         int xo = token * cols / 2, db = token * blocksPerRow;
-        FloatVector acc = FloatVector.zero(F), cor = acc;
+        FloatVector acc = FloatVector.zero(F);
         for (int b = 0; b < blocksPerRow; b++, xo += 16, db++) {
             long h = base + 288L * b, p = h + 32;
-            ShortVector n = (ShortVector) ByteVector.fromMemorySegment(B32, data, p, LE).convertShape(ZERO_EXTEND_B2S, S32, 0);
-            ShortVector s = n.and((short) 15).mul(IntVector.broadcast(I16, xp[xo]).reinterpretAsShorts())
-                    .add(n.lanewise(LSHR, 4).mul(IntVector.broadcast(I16, xp[xo + 8]).reinterpretAsShorts()));
-            for (int k = 1; k < 8; k++) {
-                n = (ShortVector) ByteVector.fromMemorySegment(B32, data, p + 32 * k, LE).convertShape(ZERO_EXTEND_B2S, S32, 0);
+            ShortVector s = IntVector.broadcast(I16, x8[db]).reinterpretAsShorts();
+            for (int k = 0; k < 8; k++) {
+                ShortVector n = (ShortVector) ByteVector.fromMemorySegment(B32, data, p + 32 * k, LE).convertShape(ZERO_EXTEND_B2S, S32, 0);
                 s = s.add(n.and((short) 15).mul(IntVector.broadcast(I16, xp[xo + k]).reinterpretAsShorts()))
                         .add(n.lanewise(LSHR, 4).mul(IntVector.broadcast(I16, xp[xo + 8 + k]).reinterpretAsShorts()));
             }
             IntVector t = s.reinterpretAsInts();
-            t = t.lanewise(LSHL, 16).lanewise(ASHR, 16).add(t.lanewise(ASHR, 16));
+            t = t.lanewise(LSHL, 16).add(t).lanewise(ASHR, 16);
             // The 16 scales as widenScales widens them, written out in each kernel rather than shared: a helper
             // returning the vector was left out of line by C2 (NodeCountInliningCutoff) and boxed it (Q4_K: 4B tg
             // 2.5 instead of 8 tok/s).
@@ -185,27 +193,28 @@ final class Q4_0Matrix extends BlockMatrix {
                 d = bits.lanewise(LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f);
             }
             acc = ((FloatVector) t.convert(I2F, 0)).fma(d.mul(xd[db]), acc);
-            cor = d.fma(FloatVector.broadcast(F, x8[db]), cor);
         }
-        acc.sub(cor).intoArray(out, o);
+        acc.intoArray(out, o);
     }
 
     /**
      * {@link #dot16Int} for 4 tokens at once ({@code token .. token+3}, token {@code j}'s results at
      * {@code out[o + j·stride ..]}): each chunk's nibbles are split once and multiplied with the 4 tokens'
      * activations, and each block's scales widened once. Per token the arithmetic is {@link #dot16Int}'s, so a
-     * token gets the same bits in any batch.
+     * token gets the same bits in any batch. Prefill takes {@link #dot32Int4} where two whole groups are in range.
      */
     private void dot16Int4(int r, Int8Activations a, int token, float[] out, int o, int stride, float[] lanes) {
         long base = r * rowBytes;
-        int[] xp = a.pairs;
-        float[] xd = a.scale, x8 = a.offset8;
-        int half = cols / 2, xo = token * half, db = token * blocksPerRow;
+        int[] xp = a.pairs, x8 = a.neg8;
+        float[] xd = a.scale;
+        int half = cols / 2, xo = token * half, db = token * blocksPerRow, nb = blocksPerRow;
         FloatVector acc0 = FloatVector.zero(F), acc1 = acc0, acc2 = acc0, acc3 = acc0;
-        FloatVector cor0 = acc0, cor1 = acc0, cor2 = acc0, cor3 = acc0;
         for (int b = 0; b < blocksPerRow; b++, xo += 16, db++) {
             long h = base + 288L * b, p = h + 32;
-            ShortVector s0 = ShortVector.zero(S32), s1 = s0, s2 = s0, s3 = s0;
+            ShortVector s0 = IntVector.broadcast(I16, x8[db]).reinterpretAsShorts();
+            ShortVector s1 = IntVector.broadcast(I16, x8[db + nb]).reinterpretAsShorts();
+            ShortVector s2 = IntVector.broadcast(I16, x8[db + 2 * nb]).reinterpretAsShorts();
+            ShortVector s3 = IntVector.broadcast(I16, x8[db + 3 * nb]).reinterpretAsShorts();
             for (int k = 0; k < 8; k++) {
                 ShortVector n = (ShortVector) ByteVector.fromMemorySegment(B32, data, p + 32 * k, LE).convertShape(ZERO_EXTEND_B2S, S32, 0);
                 ShortVector lo = n.and((short) 15), hi = n.lanewise(LSHR, 4);
@@ -227,70 +236,142 @@ final class Q4_0Matrix extends BlockMatrix {
             } else {
                 d = bits.lanewise(LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f);
             }
-            int nb = blocksPerRow;
             // Pair sums written out: as a helper, C2 stopped inlining it (NodeCountInliningCutoff) and boxed.
             IntVector t0 = s0.reinterpretAsInts(), t1 = s1.reinterpretAsInts(), t2 = s2.reinterpretAsInts(), t3 = s3.reinterpretAsInts();
-            t0 = t0.lanewise(LSHL, 16).lanewise(ASHR, 16).add(t0.lanewise(ASHR, 16));
-            t1 = t1.lanewise(LSHL, 16).lanewise(ASHR, 16).add(t1.lanewise(ASHR, 16));
-            t2 = t2.lanewise(LSHL, 16).lanewise(ASHR, 16).add(t2.lanewise(ASHR, 16));
-            t3 = t3.lanewise(LSHL, 16).lanewise(ASHR, 16).add(t3.lanewise(ASHR, 16));
+            t0 = t0.lanewise(LSHL, 16).add(t0).lanewise(ASHR, 16);
+            t1 = t1.lanewise(LSHL, 16).add(t1).lanewise(ASHR, 16);
+            t2 = t2.lanewise(LSHL, 16).add(t2).lanewise(ASHR, 16);
+            t3 = t3.lanewise(LSHL, 16).add(t3).lanewise(ASHR, 16);
             acc0 = ((FloatVector) t0.convert(I2F, 0)).fma(d.mul(xd[db]), acc0);
-            cor0 = d.fma(FloatVector.broadcast(F, x8[db]), cor0);
             acc1 = ((FloatVector) t1.convert(I2F, 0)).fma(d.mul(xd[db + nb]), acc1);
-            cor1 = d.fma(FloatVector.broadcast(F, x8[db + nb]), cor1);
             acc2 = ((FloatVector) t2.convert(I2F, 0)).fma(d.mul(xd[db + 2 * nb]), acc2);
-            cor2 = d.fma(FloatVector.broadcast(F, x8[db + 2 * nb]), cor2);
             acc3 = ((FloatVector) t3.convert(I2F, 0)).fma(d.mul(xd[db + 3 * nb]), acc3);
-            cor3 = d.fma(FloatVector.broadcast(F, x8[db + 3 * nb]), cor3);
         }
-        acc0.sub(cor0).intoArray(out, o);
-        acc1.sub(cor1).intoArray(out, o + stride);
-        acc2.sub(cor2).intoArray(out, o + 2 * stride);
-        acc3.sub(cor3).intoArray(out, o + 3 * stride);
+        acc0.intoArray(out, o);
+        acc1.intoArray(out, o + stride);
+        acc2.intoArray(out, o + 2 * stride);
+        acc3.intoArray(out, o + 3 * stride);
+    }
+
+    /**
+     * {@link #dot16Int4} for the two groups of rows {@code r .. r+31}: each broadcast of an activation pair serves
+     * 32 rows instead of 16. In prefill the broadcasts were a third of the kernel's vector operations (one per
+     * multiply of 32 shorts), and on Zen 4 a broadcast costs about what the multiply does (a loop of 512-bit
+     * short multiplies and adds: 280 Gop/s on one core; with one broadcast per multiply 166). The scales of both
+     * groups are widened before the block loop, into {@code lanes}. Per row and token the arithmetic is
+     * {@link #dot16Int}'s, bit for bit.
+     */
+    private void dot32Int4(int r, Int8Activations a, int token, float[] out, int o, int stride, float[] lanes) {
+        long base0 = r * rowBytes, base1 = base0 + 16 * rowBytes;
+        int[] xp = a.pairs, x8 = a.neg8;
+        float[] xd = a.scale;
+        int half = cols / 2, xo = token * half, db = token * blocksPerRow, nb = blocksPerRow, sc = 5 * L;
+        for (int b = 0; b < nb; b++) {
+            widenHalves(base0 + 288L * b, 16, lanes, sc + 32 * b);
+            widenHalves(base1 + 288L * b, 16, lanes, sc + 32 * b + 16);
+        }
+        FloatVector a00 = FloatVector.zero(F), a01 = a00, a02 = a00, a03 = a00, a10 = a00, a11 = a00, a12 = a00, a13 = a00;
+        for (int b = 0; b < nb; b++, xo += 16, db++) {
+            long p0 = base0 + 288L * b + 32, p1 = base1 + 288L * b + 32;
+            ShortVector s00 = IntVector.broadcast(I16, x8[db]).reinterpretAsShorts(), s10 = s00;
+            ShortVector s01 = IntVector.broadcast(I16, x8[db + nb]).reinterpretAsShorts(), s11 = s01;
+            ShortVector s02 = IntVector.broadcast(I16, x8[db + 2 * nb]).reinterpretAsShorts(), s12 = s02;
+            ShortVector s03 = IntVector.broadcast(I16, x8[db + 3 * nb]).reinterpretAsShorts(), s13 = s03;
+            for (int k = 0; k < 8; k++) {
+                ShortVector n0 = (ShortVector) ByteVector.fromMemorySegment(B32, data, p0 + 32 * k, LE).convertShape(ZERO_EXTEND_B2S, S32, 0);
+                ShortVector n1 = (ShortVector) ByteVector.fromMemorySegment(B32, data, p1 + 32 * k, LE).convertShape(ZERO_EXTEND_B2S, S32, 0);
+                ShortVector lo0 = n0.and((short) 15), hi0 = n0.lanewise(LSHR, 4), lo1 = n1.and((short) 15), hi1 = n1.lanewise(LSHR, 4);
+                int x = xo + k;
+                ShortVector xl = IntVector.broadcast(I16, xp[x]).reinterpretAsShorts(), xh = IntVector.broadcast(I16, xp[x + 8]).reinterpretAsShorts();
+                s00 = s00.add(lo0.mul(xl)).add(hi0.mul(xh));
+                s10 = s10.add(lo1.mul(xl)).add(hi1.mul(xh));
+                x += half;
+                xl = IntVector.broadcast(I16, xp[x]).reinterpretAsShorts();
+                xh = IntVector.broadcast(I16, xp[x + 8]).reinterpretAsShorts();
+                s01 = s01.add(lo0.mul(xl)).add(hi0.mul(xh));
+                s11 = s11.add(lo1.mul(xl)).add(hi1.mul(xh));
+                x += half;
+                xl = IntVector.broadcast(I16, xp[x]).reinterpretAsShorts();
+                xh = IntVector.broadcast(I16, xp[x + 8]).reinterpretAsShorts();
+                s02 = s02.add(lo0.mul(xl)).add(hi0.mul(xh));
+                s12 = s12.add(lo1.mul(xl)).add(hi1.mul(xh));
+                x += half;
+                xl = IntVector.broadcast(I16, xp[x]).reinterpretAsShorts();
+                xh = IntVector.broadcast(I16, xp[x + 8]).reinterpretAsShorts();
+                s03 = s03.add(lo0.mul(xl)).add(hi0.mul(xh));
+                s13 = s13.add(lo1.mul(xl)).add(hi1.mul(xh));
+            }
+            FloatVector d0 = FloatVector.fromArray(F, lanes, sc + 32 * b), d1 = FloatVector.fromArray(F, lanes, sc + 32 * b + 16);
+            float x0 = xd[db], x1 = xd[db + nb], x2 = xd[db + 2 * nb], x3 = xd[db + 3 * nb];
+            IntVector t;
+            t = s00.reinterpretAsInts();
+            a00 = ((FloatVector) t.lanewise(LSHL, 16).add(t).lanewise(ASHR, 16).convert(I2F, 0)).fma(d0.mul(x0), a00);
+            t = s01.reinterpretAsInts();
+            a01 = ((FloatVector) t.lanewise(LSHL, 16).add(t).lanewise(ASHR, 16).convert(I2F, 0)).fma(d0.mul(x1), a01);
+            t = s02.reinterpretAsInts();
+            a02 = ((FloatVector) t.lanewise(LSHL, 16).add(t).lanewise(ASHR, 16).convert(I2F, 0)).fma(d0.mul(x2), a02);
+            t = s03.reinterpretAsInts();
+            a03 = ((FloatVector) t.lanewise(LSHL, 16).add(t).lanewise(ASHR, 16).convert(I2F, 0)).fma(d0.mul(x3), a03);
+            t = s10.reinterpretAsInts();
+            a10 = ((FloatVector) t.lanewise(LSHL, 16).add(t).lanewise(ASHR, 16).convert(I2F, 0)).fma(d1.mul(x0), a10);
+            t = s11.reinterpretAsInts();
+            a11 = ((FloatVector) t.lanewise(LSHL, 16).add(t).lanewise(ASHR, 16).convert(I2F, 0)).fma(d1.mul(x1), a11);
+            t = s12.reinterpretAsInts();
+            a12 = ((FloatVector) t.lanewise(LSHL, 16).add(t).lanewise(ASHR, 16).convert(I2F, 0)).fma(d1.mul(x2), a12);
+            t = s13.reinterpretAsInts();
+            a13 = ((FloatVector) t.lanewise(LSHL, 16).add(t).lanewise(ASHR, 16).convert(I2F, 0)).fma(d1.mul(x3), a13);
+        }
+        a00.intoArray(out, o);
+        a01.intoArray(out, o + stride);
+        a02.intoArray(out, o + 2 * stride);
+        a03.intoArray(out, o + 3 * stride);
+        a10.intoArray(out, o + 16);
+        a11.intoArray(out, o + stride + 16);
+        a12.intoArray(out, o + 2 * stride + 16);
+        a13.intoArray(out, o + 3 * stride + 16);
     }
 
     /**
      * {@link #dot8Int}'s arithmetic on the file's layout ({@code --no-repack}, or a row count that is not a
      * multiple of the group size), 4 rows at a time: per block, the 16 bytes widened to shorts, low nibbles times the
      * activations' first 16 shorts, high nibbles times the last 16 ({@code |n·q| <= 1905}, so two products and
-     * then a pair of those fit 16 bits), the 8 int lanes summed to the row's exact block sum.
+     * then a pair of those fit 16 bits), the 8 int lanes summed to the block's {@code sum(n·q)}, then
+     * {@code -8·sum(q)} added: the exact {@code sumi} of {@link #dot8Int}.
      */
     @Override
     void dot4Int(int r, Int8Activations a, int token, float[] out, int o, float[] lanes) {
         long r0 = r * rowBytes, r1 = r0 + rowBytes, r2 = r1 + rowBytes, r3 = r2 + rowBytes;
         short[] xq = a.q;
-        float[] xd = a.scale, x8 = a.offset8;
+        int[] x8 = a.neg8;
+        float[] xd = a.scale;
         int xo = token * cols, db = token * blocksPerRow;
-        float a0 = 0, a1 = 0, a2 = 0, a3 = 0, c0 = 0, c1 = 0, c2 = 0, c3 = 0;
+        float a0 = 0, a1 = 0, a2 = 0, a3 = 0;
         for (int b = 0; b < blocksPerRow; b++, xo += 32, db++) {
             long bo = b * 18L;
             ShortVector lo = ShortVector.fromArray(S, xq, xo), hi = ShortVector.fromArray(S, xq, xo + 16);
-            float dx = xd[db], off = x8[db];
+            float dx = xd[db];
+            int off = (short) x8[db];
             float d = Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, r0 + bo));
             ShortVector n = (ShortVector) ByteVector.fromMemorySegment(B, data, r0 + bo + 2, LE).convertShape(ZERO_EXTEND_B2S, S, 0);
             IntVector t = n.and((short) 15).mul(lo).add(n.lanewise(LSHR, 4).mul(hi)).reinterpretAsInts();
-            a0 = Math.fma((float) t.lanewise(LSHL, 16).add(t).lanewise(ASHR, 16).reduceLanes(ADD), d * dx, a0);
-            c0 = Math.fma(d, off, c0);
+            a0 = Math.fma((float) (t.lanewise(LSHL, 16).add(t).lanewise(ASHR, 16).reduceLanes(ADD) + off), d * dx, a0);
             d = Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, r1 + bo));
             n = (ShortVector) ByteVector.fromMemorySegment(B, data, r1 + bo + 2, LE).convertShape(ZERO_EXTEND_B2S, S, 0);
             t = n.and((short) 15).mul(lo).add(n.lanewise(LSHR, 4).mul(hi)).reinterpretAsInts();
-            a1 = Math.fma((float) t.lanewise(LSHL, 16).add(t).lanewise(ASHR, 16).reduceLanes(ADD), d * dx, a1);
-            c1 = Math.fma(d, off, c1);
+            a1 = Math.fma((float) (t.lanewise(LSHL, 16).add(t).lanewise(ASHR, 16).reduceLanes(ADD) + off), d * dx, a1);
             d = Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, r2 + bo));
             n = (ShortVector) ByteVector.fromMemorySegment(B, data, r2 + bo + 2, LE).convertShape(ZERO_EXTEND_B2S, S, 0);
             t = n.and((short) 15).mul(lo).add(n.lanewise(LSHR, 4).mul(hi)).reinterpretAsInts();
-            a2 = Math.fma((float) t.lanewise(LSHL, 16).add(t).lanewise(ASHR, 16).reduceLanes(ADD), d * dx, a2);
-            c2 = Math.fma(d, off, c2);
+            a2 = Math.fma((float) (t.lanewise(LSHL, 16).add(t).lanewise(ASHR, 16).reduceLanes(ADD) + off), d * dx, a2);
             d = Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, r3 + bo));
             n = (ShortVector) ByteVector.fromMemorySegment(B, data, r3 + bo + 2, LE).convertShape(ZERO_EXTEND_B2S, S, 0);
             t = n.and((short) 15).mul(lo).add(n.lanewise(LSHR, 4).mul(hi)).reinterpretAsInts();
-            a3 = Math.fma((float) t.lanewise(LSHL, 16).add(t).lanewise(ASHR, 16).reduceLanes(ADD), d * dx, a3);
-            c3 = Math.fma(d, off, c3);
+            a3 = Math.fma((float) (t.lanewise(LSHL, 16).add(t).lanewise(ASHR, 16).reduceLanes(ADD) + off), d * dx, a3);
         }
-        out[o] = a0 - c0;
-        out[o + 1] = a1 - c1;
-        out[o + 2] = a2 - c2;
-        out[o + 3] = a3 - c3;
+        out[o] = a0;
+        out[o + 1] = a1;
+        out[o + 2] = a2;
+        out[o + 3] = a3;
     }
 
     private void dot4Parts(int r, float[] x, int xOff, float[] out, int o, float[] lanes) {

@@ -218,6 +218,33 @@ class QuantKernelTest {
             putShort(b, o + 208, (short) 0x3C00);
             for (int e = 0; e < 256; e++) v[k * 256 + e] = (double) sc * (q - 32);
         }
+        assertExactAloneAndInBatches(DType.Q6_K, b, v, rows, cols);
+    }
+
+    /**
+     * Q4_0's integer kernels start the even lanes' 16-bit sums at {@code -8·sum(q_x)} and take the pair sum modulo
+     * 2^16: nibbles all 0 or all 15 (values -8 and 7) against activations at {@code ±127}, 32 rows (the prefill
+     * kernel's two groups), must give the exact dot, alone and in a batch of 4.
+     */
+    @Test
+    void q4_0ExtremeNibblesAndActivationsSumExactly() {
+        int rows = 32, cols = 512, nb = rows * cols / 32;
+        byte[] b = new byte[nb * 18];
+        double[] v = new double[rows * cols];
+        for (int k = 0; k < nb; k++) {
+            int r = k / (cols / 32), q = r % 3 == 0 ? 0 : 15;
+            putShort(b, k * 18, (short) 0x3C00);
+            java.util.Arrays.fill(b, k * 18 + 2, k * 18 + 18, (byte) (q | q << 4));
+            for (int e = 0; e < 32; e++) v[k * 32 + e] = q - 8;
+        }
+        assertExactAloneAndInBatches(DType.Q4_0, b, v, rows, cols);
+    }
+
+    /**
+     * Activations all 1, alternating ±1, all -1 (each block's quants at {@code ±127}) and Gaussian, against the
+     * exact dot with the int8-rounded activations, alone; in a batch of 4 each token's bits alone.
+     */
+    private static void assertExactAloneAndInBatches(DType type, byte[] b, double[] v, int rows, int cols) {
         float[] x = new float[4 * cols];
         Random rnd = new Random(17);
         for (int c = 0; c < cols; c++) {
@@ -226,7 +253,7 @@ class QuantKernelTest {
             x[2 * cols + c] = -1;
             x[3 * cols + c] = (float) rnd.nextGaussian();
         }
-        MatrixWeights w = QuantizedWeights.of(new Tensor("w", DType.Q6_K, new long[] {rows, cols}, MemorySegment.ofArray(b)), true);
+        MatrixWeights w = QuantizedWeights.of(new Tensor("w", type, new long[] {rows, cols}, MemorySegment.ofArray(b)), true);
         float[] batch = new float[4 * rows];
         w.multiply(x, 4, batch, 0, rows);
         for (int t = 0; t < 4; t++) {
