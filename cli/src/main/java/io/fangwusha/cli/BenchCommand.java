@@ -1,5 +1,6 @@
 package io.fangwusha.cli;
 
+import io.fangwusha.core.FangwushaException;
 import io.fangwusha.core.LanguageModel;
 import io.fangwusha.core.generate.Generator;
 import io.fangwusha.core.model.KvCache;
@@ -18,7 +19,10 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code bench}, in the spirit of llama-bench: prefill of P random tokens (pp) and decode of G tokens (tg) in
- * tokens per second, mean ± stddev over R repetitions after one warm-up, plus load time and peak RSS.
+ * tokens per second, mean ± stddev over R repetitions after warm-up runs, plus load time and peak RSS. As
+ * llama-bench's {@code -p P -n G}, the two are separate tests, each from a cache holding only the D tokens of
+ * {@code --depth} (llama-bench's {@code -d}, default 0): tg is G single-token steps from position D, not after the
+ * prompt.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Measure prefill and decode speed.")
 final class BenchCommand implements Callable<Integer> {
@@ -30,6 +34,10 @@ final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--gen-tokens", paramLabel = "G", defaultValue = "64")
     int genTokens;
+
+    @Option(names = "--depth", paramLabel = "D", defaultValue = "0",
+            description = "Tokens in the cache before each test, as llama-bench's -d (default 0).")
+    int depth;
 
     @Option(names = "--repetitions", paramLabel = "R", defaultValue = "3")
     int repetitions;
@@ -56,19 +64,23 @@ final class BenchCommand implements Callable<Integer> {
     static final int MAX_WARMUPS = 8;
     static final long QUIET_COMPILE_MILLIS = 20;
 
-    /** One llama-bench style run: the prompt into an emptied cache, then {@code genTokens} single-token steps. */
+    /**
+     * One llama-bench style run: the prompt into a cache holding only the depth tokens, then, from that cache again,
+     * {@code genTokens} single-token steps.
+     */
     private static final class Repetition {
         private final Qwen3Model model;
         private final KvCache cache;
-        private final int[] prompt, tok = new int[1], pos = new int[1], row = {0};
+        private final int[] depth, prompt, tok = new int[1], pos = new int[1], row = {0};
         private final KvCache[] caches;
         private final int genTokens, vocab;
         private float[] logits; // reused, as a decode loop should
         long prefillNanos, decodeNanos;
 
-        Repetition(Qwen3Model model, KvCache cache, int[] prompt, int genTokens, int vocab) {
+        Repetition(Qwen3Model model, KvCache cache, int[] depth, int[] prompt, int genTokens, int vocab) {
             this.model = model;
             this.cache = cache;
+            this.depth = depth;
             this.prompt = prompt;
             this.caches = new KvCache[] {cache};
             this.genTokens = genTokens;
@@ -76,36 +88,53 @@ final class BenchCommand implements Callable<Integer> {
         }
 
         void once() {
-            cache.truncate(0);
+            toDepth();
             long a = System.nanoTime();
-            Generator.prefill(model, cache, prompt);
+            if (prompt.length > 0) Generator.prefill(model, cache, prompt);
+            prefillNanos = System.nanoTime() - a;
+            toDepth();
+            int token = prompt.length > 0 ? prompt[0] : 1;
             long b = System.nanoTime();
-            int token = prompt[prompt.length - 1];
             for (int i = 0; i < genTokens; i++) {
                 tok[0] = token;
-                pos[0] = prompt.length + i;
+                pos[0] = depth.length + i;
                 logits = model.forward(tok, pos, caches, row, logits);
                 token = (token * 31 + 7) % vocab;
             }
-            prefillNanos = b - a;
             decodeNanos = System.nanoTime() - b;
+        }
+
+        /** Empties the cache and fills in the depth tokens (untimed; llama-bench restores a saved state instead). */
+        private void toDepth() {
+            cache.truncate(0);
+            if (depth.length > 0) Generator.prefill(model, cache, depth);
         }
     }
 
     @Override
     public Integer call() {
+        if (promptTokens < 0) throw new FangwushaException("--prompt-tokens: must be >= 0, got " + promptTokens);
+        if (genTokens < 0) throw new FangwushaException("--gen-tokens: must be >= 0, got " + genTokens);
+        if (promptTokens + genTokens == 0) throw new FangwushaException("--prompt-tokens and --gen-tokens: nothing to measure, both are 0");
+        if (depth < 0) throw new FangwushaException("--depth: must be >= 0, got " + depth);
+        if (repetitions < 1) throw new FangwushaException("--repetitions: must be >= 1, got " + repetitions);
         long t0 = System.nanoTime();
         try (LanguageModel lm = modelOptions.load()) {
             double loadSeconds = (System.nanoTime() - t0) / 1e9;
             Qwen3Model model = lm.model();
+            int context = model.config().maxPositionEmbeddings(), needed = depth + Math.max(promptTokens, genTokens);
+            if (needed > context) {
+                throw new FangwushaException("--depth + max(--prompt-tokens, --gen-tokens) = " + needed
+                        + " is longer than the model's context of " + context + " positions");
+            }
             SplittableRandom rnd = new SplittableRandom(42);
             int vocab = Math.min(model.config().vocabSize(), 151_000);
-            int[] prompt = rnd.ints(promptTokens, 0, vocab).toArray();
+            int[] prompt = rnd.ints(promptTokens, 0, vocab).toArray(), atDepth = rnd.ints(depth, 0, vocab).toArray();
             double[] pp = new double[repetitions], tg = new double[repetitions];
             // One cache, emptied before each repetition (as llama-bench clears its context): a fresh cache per
             // repetition left the earlier ones as garbage in the old generation, up to 4x the cache in peak RSS.
-            KvCache cache = model.newCache(promptTokens + genTokens + 1);
-            Repetition run = new Repetition(model, cache, prompt, genTokens, vocab);
+            KvCache cache = model.newCache(depth + Math.max(promptTokens, genTokens) + 1);
+            Repetition run = new Repetition(model, cache, atDepth, prompt, genTokens, vocab);
             // llama-bench warms up with one run; a JIT needs more. C2 kept compiling through the second and third
             // 0.6B pp128+tg64 runs (~400 ms of compile time in each), and those ran 10-20% slower: with -r 3 all
             // of the measured runs were warm-up. So warm up until a whole run passes without compiling.
@@ -119,8 +148,8 @@ final class BenchCommand implements Callable<Integer> {
             }
             for (int rep = 0; rep < repetitions; rep++) {
                 run.once();
-                pp[rep] = promptTokens / (run.prefillNanos / 1e9);
-                tg[rep] = genTokens / (run.decodeNanos / 1e9);
+                pp[rep] = promptTokens == 0 ? 0 : promptTokens / (run.prefillNanos / 1e9);
+                tg[rep] = genTokens == 0 ? 0 : genTokens / (run.decodeNanos / 1e9);
             }
             Stats p = Stats.of(promptTokens, pp), g = Stats.of(genTokens, tg);
             long rss = peakRssBytes();
