@@ -37,10 +37,13 @@ public final class Bf16Matrix extends DenseMatrix {
      * loop, alternating: all matrices 29.6, 26.7 / 35.0, 34.3; with this limit (its 3072-column {@code down_proj}
      * back on 4-row blocks) 25.5, 26.1 / 32.2, 31.6. Qwen3-4B (2560, 4096 and 9728 columns) all on one loop lost:
      * 4.70, 6.13, 6.06, 4.79 / 4.29, 4.43, 4.09, 4.49. One row at a time reads each activation vector once per
-     * row instead of once per 4 rows, and 4B's are 10-38 KB, so they leave L1. Where between 1024 and 2560
-     * columns the loop stops paying is not measured.
+     * row instead of once per 4 rows, and 4B's are 10-38 KB, so they leave L1. Up to 2560 columns (4B's q, k, v,
+     * gate and up, 10 KB of activations) it pays (Zen 4, 4B tg32 tok/s, 4-row blocks / one loop up to 2560,
+     * alternating: 3.45, 3.54, 3.17 / 4.02, 3.69, 3.38; one core, 9728x2560 from DRAM, GB/s, 4 forks each: 13.6,
+     * 18.1, 16.9, 15.6 / 22.0, 14.7, 20.7, 23.9); with 4B's o_proj (4096) or everything on it too, 4B tg fell
+     * again (3.57, 4.14 / 3.42, 3.62 / 3.35, 3.25).
      */
-    private static final int ONE_LOOP_MAX_COLS = 2048;
+    private static final int ONE_LOOP_MAX_COLS = 2560;
 
     private final MemorySegment data;
     private final int chunkCols;
