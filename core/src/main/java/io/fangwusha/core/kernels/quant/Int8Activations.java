@@ -10,8 +10,8 @@ import jdk.incubator.vector.VectorSpecies;
  * Activations quantised as llama.cpp's {@code quantize_row_q8_0} does, for the integer decode kernels: per block of
  * 32 values {@code d = max|x| / 127} and {@code q = rint(x / d)} in {@code [-127, 127]}, held as shorts (the kernels
  * multiply them with 16-bit lanes; {@code 127 / max|x|} as the factor), the scale {@code d} rounded to f16 as llama.cpp keeps it. Also kept per block:
- * {@code 8·d·sum(q)}, which Q4_K's kernels subtract once per block, and {@code -8·sum(q)}, where Q4_0's integer
- * sums start instead of subtracting 8 from every nibble.
+ * {@code 8·d·sum(q)}, from which Q4_K's kernels take each sub-block's {@code d·sum(q)} for its min term, and
+ * {@code -8·sum(q)}, where Q4_0's integer sums start instead of subtracting 8 from every nibble.
  *
  * <p>One instance per thread ({@link #local}); {@link #quantize} overwrites it.
  */
