@@ -20,6 +20,16 @@ final class FusedMatmul implements ThreadPool.RangeTask {
     private int batch;
     private boolean swiglu;
 
+    /**
+     * The least weight bytes per decode chunk (at least one chunk per thread, at most 8). Zen 4, 2 threads, tg
+     * tok/s, alternating, 8 chunks per thread / 2 for every step: 0.6B Q4_0 (1.2-3.5 MB per layer step) 72.9,
+     * 72.5, 71.3 / 81.0, 83.7, 79.0; 4B Q4_0 (9-28 MB) 12.8, 13.1, 13.1 / 13.0, 13.5, 13.4; but 4B Q8_0 (11-53 MB)
+     * 7.81, 7.60 / 7.28, 6.76, where 8 per thread balance better. With this limit instead (4B keeps 4-8 per
+     * thread), 8 per thread / this: 0.6B Q4_0 75.0, 76.2 / 76.7, 78.4; 0.6B Q8_0 51.9, 51.8 / 53.7, 53.0; 4B
+     * Q4_0 and Q8_0 within noise (12.96, 11.41 / 12.25, 12.35; 8.15, 8.17 / 7.64, 8.40).
+     */
+    static final long DECODE_CHUNK_BYTES = 1 << 20;
+
     FusedMatmul(ThreadPool pool) {
         this.pool = pool;
     }
@@ -44,10 +54,15 @@ final class FusedMatmul implements ThreadPool.RangeTask {
         this.batch = batch;
         this.swiglu = swiglu;
         int total = swiglu ? ms[0].rows() : 0;
+        long bytes = 0;
+        for (MatrixWeights m : ms) bytes += m.dtype().bytesFor((long) m.rows() * m.cols());
         if (!swiglu) for (MatrixWeights m : ms) total += m.rows();
-        // Decode: many small chunks, so a descheduled thread's share is taken over. Prefill: few, because every
-        // chunk call re-lays out the whole batch of activations for its kernel (BF16 split, tile stride).
-        int chunks = (batch >= 4 ? 2 : 8) * pool.threads();
+        // Decode: up to 8 chunks per thread, so a descheduled thread's share is taken over, but none under
+        // DECODE_CHUNK_BYTES: each chunk restarts a memory stream and re-checks the activations. Prefill: few,
+        // because every chunk call re-lays out the whole batch of activations for its kernel (BF16 split, tile
+        // stride).
+        int threads = pool.threads();
+        int chunks = batch >= 4 ? 2 * threads : (int) Math.clamp(bytes / DECODE_CHUNK_BYTES, threads, 8L * threads);
         // Rounded up to whole prefill panels, so that no small chunk is left over for one thread to run alone; in
         // decode to 16 rows, whole groups of the grouped quantised layouts (4, 8 or 16 rows), which a chunk
         // boundary would otherwise cut, and a cut group is computed whole on both sides.
