@@ -121,10 +121,10 @@ final class Q4_0Matrix extends BlockMatrix {
      * int of activation pairs broadcast to every lane), their high nibbles columns {@code 16+2k, 16+2k+1}. Each
      * lane sums 16 products of a raw nibble in {@code [0, 15]} and an activation in {@code [-127, 127]}; instead of
      * subtracting 8 from every nibble, the even lanes start at {@code -8·sum(q_x)} ({@link Int8Activations#neg8}).
-     * A lane may wrap, but the block's sum {@code sum((n-8)·q_x)} of 32 products is within {@code ±32512}, so the
-     * pair sum taken modulo 2^16 and sign-extended is exact ({@code ((t << 16) + t) >> 16} of the int {@code t}
-     * holding the pair: its high half is the two shorts' sum modulo 2^16): each row's exact integer block sum in its own int
-     * lane, as llama.cpp's {@code sumi}. Then one conversion and one multiply-add per block serve 8 rows, with
+     * A partial sum may wrap, but the block's sum {@code sum((n-8)·q_x)} of 32 products is within {@code ±32512},
+     * so the pair sum taken modulo 2^16 and sign-extended is exact ({@code ((t << 16) + t) >> 16} of the int
+     * {@code t} holding the pair: its high half is the two shorts' sum modulo 2^16): each row's exact integer
+     * block sum in its own int lane, as llama.cpp's {@code sumi}. Then one conversion and one multiply-add per block serve 8 rows, with
      * the 8 rows' scales widened together: per row and block {@code acc = fma(sumi, d_w·d_x, acc)}, which
      * {@link #dot4Int} (the file's layout), {@link #dot16Int} and {@link #dot16Int4} compute bit for bit.
      * 1024x1024 in cache, one Zen 1 core: 15 GFLOP/s in a standalone loop against 10 for the 4-row file-layout
@@ -259,7 +259,8 @@ final class Q4_0Matrix extends BlockMatrix {
      * multiply of 32 shorts), and on Zen 4 a broadcast costs about what the multiply does (a loop of 512-bit
      * short multiplies and adds: 280 Gop/s on one core; with one broadcast per multiply 166). The scales of both
      * groups are widened before the block loop, into {@code lanes}. Per row and token the arithmetic is
-     * {@link #dot16Int}'s, bit for bit.
+     * {@link #dot16Int}'s, bit for bit. The 8 pair sums are written out, not a helper: C2 leaves a helper that
+     * takes or returns vectors out of line in a method this large and boxes them.
      */
     private void dot32Int4(int r, Int8Activations a, int token, float[] out, int o, int stride, float[] lanes) {
         long base0 = r * rowBytes, base1 = base0 + 16 * rowBytes;
