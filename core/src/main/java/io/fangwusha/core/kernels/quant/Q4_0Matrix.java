@@ -107,6 +107,17 @@ final class Q4_0Matrix extends BlockMatrix {
         return int8Batches();
     }
 
+    /** The scales of both groups of {@link #dot32Int4}, widened once per batch: 32 floats per block from {@code 5·L}. */
+    @Override
+    void prepareGroupsInt4(int r, int groups, float[] lanes) {
+        if (groups != 2) return;
+        long base0 = r * rowBytes, base1 = base0 + 16 * rowBytes;
+        for (int b = 0, sc = 5 * L; b < blocksPerRow; b++) {
+            widenHalves(base0 + 288L * b, 16, lanes, sc + 32 * b);
+            widenHalves(base1 + 288L * b, 16, lanes, sc + 32 * b + 16);
+        }
+    }
+
     @Override
     void dotGroupPairInt4(int r, Int8Activations a, int token, float[] out, int o, int stride, float[] lanes) {
         dot32Int4(r, a, token, out, o, stride, lanes);
@@ -258,7 +269,7 @@ final class Q4_0Matrix extends BlockMatrix {
      * 32 rows instead of 16. In prefill the broadcasts were a third of the kernel's vector operations (one per
      * multiply of 32 shorts), and on Zen 4 a broadcast costs about what the multiply does (a loop of 512-bit
      * short multiplies and adds: 280 Gop/s on one core; with one broadcast per multiply 166). The scales of both
-     * groups are widened before the block loop, into {@code lanes}. Per row and token the arithmetic is
+     * groups are in {@code lanes}, widened once per batch by {@link #prepareGroupsInt4}. Per row and token the arithmetic is
      * {@link #dot16Int}'s, bit for bit. The 8 pair sums are written out, not a helper: C2 leaves a helper that
      * takes or returns vectors out of line in a method this large and boxes them.
      */
@@ -267,10 +278,6 @@ final class Q4_0Matrix extends BlockMatrix {
         int[] xp = a.pairs, x8 = a.neg8;
         float[] xd = a.scale;
         int half = cols / 2, xo = token * half, db = token * blocksPerRow, nb = blocksPerRow, sc = 5 * L;
-        for (int b = 0; b < nb; b++) {
-            widenHalves(base0 + 288L * b, 16, lanes, sc + 32 * b);
-            widenHalves(base1 + 288L * b, 16, lanes, sc + 32 * b + 16);
-        }
         FloatVector a00 = FloatVector.zero(F), a01 = a00, a02 = a00, a03 = a00, a10 = a00, a11 = a00, a12 = a00, a13 = a00;
         for (int b = 0; b < nb; b++, xo += 16, db++) {
             long p0 = base0 + 288L * b + 32, p1 = base1 + 288L * b + 32;

@@ -79,7 +79,7 @@ final class Q4_KMatrix extends BlockMatrix {
         dot16Int4(r, a, token, out, o, stride, lanes);
     }
 
-    /** Where {@link #pairGroupFactors} leaves a super-block's factors in {@code lanes}: scales at +0, mins at +128. */
+    /** Where decode has {@link #pairGroupFactors} leave a super-block's factors in {@code lanes}: scales at +0, mins at +128. */
     private static final int FACTORS = 32;
 
     /**
@@ -101,7 +101,7 @@ final class Q4_KMatrix extends BlockMatrix {
         FloatVector acc = FloatVector.zero(F), cor = acc;
         for (int sb = 0; sb < blocksPerRow; sb++, xo += 128, xb += 8) {
             long h = base + 2304L * sb, q = h + 256;
-            pairGroupFactors(h, lanes);
+            pairGroupFactors(h, lanes, FACTORS);
             for (int c = 0; c < 4; c++) {
                 ShortVector lo = ShortVector.zero(S32), hi = lo;
                 long p = q + 512L * c;
@@ -126,9 +126,16 @@ final class Q4_KMatrix extends BlockMatrix {
         acc.sub(cor).intoArray(out, o);
     }
 
+    /** Every super-block's factors of group {@code r}, super-block {@code sb}'s at {@code PREPARED + 256·sb}. */
+    @Override
+    void prepareGroupsInt4(int r, int groups, float[] lanes) {
+        for (int sb = 0; sb < blocksPerRow; sb++) pairGroupFactors(r * rowBytes + 2304L * sb, lanes, PREPARED + 256 * sb);
+    }
+
     /**
      * {@link #dot16Int} for 4 tokens at once (prefill), each token's results with the bits {@code dot16Int} gives
-     * it: the same sums in the same order, the nibbles unpacked once for the 4 tokens.
+     * it: the same sums in the same order, the nibbles unpacked once for the 4 tokens, the factors once per batch
+     * ({@link #prepareGroupsInt4}).
      */
     private void dot16Int4(int r, Int8Activations a, int token, float[] out, int o, int stride, float[] lanes) {
         long base = r * rowBytes;
@@ -137,9 +144,8 @@ final class Q4_KMatrix extends BlockMatrix {
         int half = cols / 2, nb = cols / 32, xo = token * half, xb = token * nb;
         FloatVector acc0 = FloatVector.zero(F), acc1 = acc0, acc2 = acc0, acc3 = acc0;
         FloatVector cor0 = acc0, cor1 = acc0, cor2 = acc0, cor3 = acc0;
-        for (int sb = 0; sb < blocksPerRow; sb++, xo += 128, xb += 8) {
-            long h = base + 2304L * sb, q = h + 256;
-            pairGroupFactors(h, lanes);
+        for (int sb = 0, fs = PREPARED; sb < blocksPerRow; sb++, xo += 128, xb += 8, fs += 256) {
+            long q = base + 2304L * sb + 256;
             for (int c = 0; c < 4; c++) {
                 ShortVector l0 = ShortVector.zero(S32), l1 = l0, l2 = l0, l3 = l0, h0 = l0, h1 = l0, h2 = l0, h3 = l0;
                 long p = q + 512L * c;
@@ -157,7 +163,7 @@ final class Q4_KMatrix extends BlockMatrix {
                     l3 = l3.add(lo.mul(IntVector.broadcast(I16, xp[y + 3 * half]).reinterpretAsShorts()));
                     h3 = h3.add(hi.mul(IntVector.broadcast(I16, xp[y + 3 * half + 16]).reinterpretAsShorts()));
                 }
-                int s = 2 * c, f = FACTORS + 16 * s;
+                int s = 2 * c, f = fs + 16 * s;
                 FloatVector fl = FloatVector.fromArray(F, lanes, f), fh = FloatVector.fromArray(F, lanes, f + 16);
                 // Pair sums written out: as a helper, C2 stopped inlining it (NodeCountInliningCutoff) and boxed.
                 IntVector t = l0.reinterpretAsInts();
@@ -178,7 +184,7 @@ final class Q4_KMatrix extends BlockMatrix {
                 acc3 = ((FloatVector) t.lanewise(LSHL, 16).lanewise(ASHR, 16).add(t.lanewise(ASHR, 16)).convert(I2F, 0)).fma(fh.mul(xd[xb + 3 * nb + s + 1]), acc3);
             }
             for (int s = 0; s < 8; s++) {
-                FloatVector m = FloatVector.fromArray(F, lanes, FACTORS + 128 + 16 * s);
+                FloatVector m = FloatVector.fromArray(F, lanes, fs + 128 + 16 * s);
                 cor0 = m.fma(FloatVector.broadcast(F, x8[xb + s] * 0.125f), cor0);
                 cor1 = m.fma(FloatVector.broadcast(F, x8[xb + nb + s] * 0.125f), cor1);
                 cor2 = m.fma(FloatVector.broadcast(F, x8[xb + 2 * nb + s] * 0.125f), cor2);
@@ -192,21 +198,21 @@ final class Q4_KMatrix extends BlockMatrix {
     }
 
     /**
-     * A pair group's super-block at {@code h}: {@code lanes[FACTORS + 16s ..]} = the 16 rows' {@code d·sc[s]} and
-     * {@code lanes[FACTORS + 128 + 16s ..]} = their {@code dmin·m[s]}, for sub-blocks {@code s < 8}, unpacked as
+     * A pair group's super-block at {@code h}: {@code lanes[at + 16s ..]} = the 16 rows' {@code d·sc[s]} and
+     * {@code lanes[at + 128 + 16s ..]} = their {@code dmin·m[s]}, for sub-blocks {@code s < 8}, unpacked as
      * {@link #scaleMin} does, in int lanes (byte shifts are not intrinsified: {@code ByteVector.lanewise(LSHR)} fell
      * back to Java code). {@code d} and {@code dmin} (32 halves in a row) are widened by {@link #widenHalves} into
      * {@code lanes[0 .. 32)}.
      */
-    private void pairGroupFactors(long h, float[] lanes) {
+    private void pairGroupFactors(long h, float[] lanes, int at) {
         widenHalves(h, 32, lanes, 0);
         FloatVector d = FloatVector.fromArray(F, lanes, 0), dmin = FloatVector.fromArray(F, lanes, 16);
         long sc = h + 64;
         for (int s = 0; s < 4; s++) {
             IntVector scale = ((IntVector) ByteVector.fromMemorySegment(B, data, sc + 16L * s, LE).convertShape(ZERO_EXTEND_B2I, I16, 0)).and(63);
             IntVector min = ((IntVector) ByteVector.fromMemorySegment(B, data, sc + 16L * (s + 4), LE).convertShape(ZERO_EXTEND_B2I, I16, 0)).and(63);
-            d.mul((FloatVector) scale.convert(I2F, 0)).intoArray(lanes, FACTORS + 16 * s);
-            dmin.mul((FloatVector) min.convert(I2F, 0)).intoArray(lanes, FACTORS + 128 + 16 * s);
+            d.mul((FloatVector) scale.convert(I2F, 0)).intoArray(lanes, at + 16 * s);
+            dmin.mul((FloatVector) min.convert(I2F, 0)).intoArray(lanes, at + 128 + 16 * s);
         }
         for (int s = 4; s < 8; s++) {
             IntVector b = (IntVector) ByteVector.fromMemorySegment(B, data, sc + 16L * (s + 4), LE).convertShape(ZERO_EXTEND_B2I, I16, 0);
@@ -214,8 +220,8 @@ final class Q4_KMatrix extends BlockMatrix {
             IntVector v = (IntVector) ByteVector.fromMemorySegment(B, data, sc + 16L * s, LE).convertShape(ZERO_EXTEND_B2I, I16, 0);
             IntVector scale = b.and(15).or(u.lanewise(LSHR, 6).lanewise(LSHL, 4));
             IntVector min = b.lanewise(LSHR, 4).or(v.lanewise(LSHR, 6).lanewise(LSHL, 4));
-            d.mul((FloatVector) scale.convert(I2F, 0)).intoArray(lanes, FACTORS + 16 * s);
-            dmin.mul((FloatVector) min.convert(I2F, 0)).intoArray(lanes, FACTORS + 128 + 16 * s);
+            d.mul((FloatVector) scale.convert(I2F, 0)).intoArray(lanes, at + 16 * s);
+            dmin.mul((FloatVector) min.convert(I2F, 0)).intoArray(lanes, at + 128 + 16 * s);
         }
     }
 

@@ -91,7 +91,7 @@ final class Q6_KMatrix extends BlockMatrix {
         FloatVector acc = FloatVector.zero(F);
         for (int sb = 0; sb < blocksPerRow; sb++, xo += 128, xb += 8, xn += 16) {
             long h = base + 3360L * sb;
-            pairGroupScales(h, lanes);
+            pairGroupScales(h, lanes, FACTORS);
             for (int half = 0; half < 2; half++) {
                 for (int j = 0; j < 2; j++) {
                     int s = 8 * half + j, x = xo + 64 * half + 8 * j;
@@ -137,9 +137,8 @@ final class Q6_KMatrix extends BlockMatrix {
         int half2 = cols / 2, nb = cols / 32, ns = cols / 16;
         int xo = token * half2, xb = token * nb, xn = token * ns;
         FloatVector acc0 = FloatVector.zero(F), acc1 = acc0, acc2 = acc0, acc3 = acc0;
-        for (int sb = 0; sb < blocksPerRow; sb++, xo += 128, xb += 8, xn += 16) {
+        for (int sb = 0, fs = PREPARED; sb < blocksPerRow; sb++, xo += 128, xb += 8, xn += 16, fs += 256) {
             long h = base + 3360L * sb;
-            pairGroupScales(h, lanes);
             for (int half = 0; half < 2; half++) {
                 for (int j = 0; j < 2; j++) {
                     long p = h + 288 + 96L * (16 * half + 8 * j);
@@ -169,7 +168,7 @@ final class Q6_KMatrix extends BlockMatrix {
                             l3 = l3.add(ql.mul(IntVector.broadcast(I16, xp[y + 3 * half2]).reinterpretAsShorts()));
                             h3 = h3.add(qu.mul(IntVector.broadcast(I16, xp[y + 3 * half2 + 32]).reinterpretAsShorts()));
                         }
-                        FloatVector fl = FloatVector.fromArray(F, lanes, FACTORS + 16 * (s + 2 * v)), fh = FloatVector.fromArray(F, lanes, FACTORS + 16 * (s + 2 * v + 4));
+                        FloatVector fl = FloatVector.fromArray(F, lanes, fs + 16 * (s + 2 * v)), fh = FloatVector.fromArray(F, lanes, fs + 16 * (s + 2 * v + 4));
                         int d = xb + 4 * half + v;
                         IntVector t = l0.reinterpretAsInts();
                         acc0 = ((FloatVector) t.lanewise(LSHL, 16).lanewise(ASHR, 16).add(t.lanewise(ASHR, 16)).convert(I2F, 0)).fma(fl.mul(xd[d]), acc0);
@@ -198,15 +197,21 @@ final class Q6_KMatrix extends BlockMatrix {
     }
 
     /**
-     * A pair group's super-block at {@code h}: {@code lanes[FACTORS + 16i ..]} = the 16 rows' {@code d·scale[i]}
+     * A pair group's super-block at {@code h}: {@code lanes[at + 16i ..]} = the 16 rows' {@code d·scale[i]}
      * for {@code i < 16}, {@code d} widened by {@link #widenHalves} into {@code lanes[0 .. 16)}.
      */
-    private void pairGroupScales(long h, float[] lanes) {
+    private void pairGroupScales(long h, float[] lanes, int at) {
         widenHalves(h, 16, lanes, 0);
         FloatVector d = FloatVector.fromArray(F, lanes, 0);
         for (int i = 0; i < 16; i++) {
-            d.mul((FloatVector) ByteVector.fromMemorySegment(B, data, h + 32 + 16L * i, LE).convertShape(B2F, F, 0)).intoArray(lanes, FACTORS + 16 * i);
+            d.mul((FloatVector) ByteVector.fromMemorySegment(B, data, h + 32 + 16L * i, LE).convertShape(B2F, F, 0)).intoArray(lanes, at + 16 * i);
         }
+    }
+
+    /** Every super-block's factors of group {@code r}, super-block {@code sb}'s at {@code PREPARED + 256·sb}. */
+    @Override
+    void prepareGroupsInt4(int r, int groups, float[] lanes) {
+        for (int sb = 0; sb < blocksPerRow; sb++) pairGroupScales(r * rowBytes + 3360L * sb, lanes, PREPARED + 256 * sb);
     }
 
     @Override
