@@ -36,6 +36,7 @@ final class Q4_KMatrix extends BlockMatrix {
     /** 16 shorts: a quarter chunk in {@link #dot4Int}. */
     private static final VectorSpecies<Short> S = ShortVector.SPECIES_256;
     private static final VectorSpecies<Byte> B32 = ByteVector.SPECIES_256;
+    private static final VectorSpecies<Byte> B64 = ByteVector.SPECIES_512;
     private static final VectorSpecies<Short> S32 = ShortVector.SPECIES_512;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
@@ -79,9 +80,6 @@ final class Q4_KMatrix extends BlockMatrix {
         dot16Int4(r, a, token, out, o, stride, lanes);
     }
 
-    /** Where decode has {@link #pairGroupFactors} leave a super-block's factors in {@code lanes}: scales at +0, mins at +128. */
-    private static final int FACTORS = 32;
-
     /**
      * 16 rows of a pair group with int8 activations. Per super-block the group holds the 16 rows' {@code d}, their
      * {@code dmin}, each of the 12 packed scale bytes for the 16 rows together (so that one 16-byte vector unpacks a
@@ -90,18 +88,22 @@ final class Q4_KMatrix extends BlockMatrix {
      * nibbles (sub-block {@code 2c}) and high nibbles (sub-block {@code 2c+1}) go to two 16-bit accumulators, 16
      * products of a nibble and an activation per lane each, at most 30480. Per sub-block, one pair sum, conversion
      * and FMA with {@code d·sc·dx} serve the 16 rows; {@code dmin·m·dx·sum(q)} is accumulated apart and subtracted
-     * at the end. The factors are unpacked once per super-block into {@code lanes} ({@link #pairGroupFactors}):
-     * written out in the chunk loop, the method grew to 1.3 KB of bytecode.
+     * at the end. A super-block's scales and mins are unpacked to bytes first ({@link #unpackScales}); each
+     * sub-block's {@code d·sc} and {@code dmin·m} are formed where they are used, as {@link #pairGroupFactors}
+     * forms them (storing all 16 first and loading them back cost more).
      */
     private void dot16Int(int r, Int8Activations a, int token, float[] out, int o, float[] lanes) {
         long base = r * rowBytes;
         int[] xp = a.pairs;
         float[] xd = a.scale, x8 = a.offset8;
         int xo = token * cols / 2, xb = token * (cols / 32);
+        byte[] six = SIX.get();
         FloatVector acc = FloatVector.zero(F), cor = acc;
         for (int sb = 0; sb < blocksPerRow; sb++, xo += 128, xb += 8) {
             long h = base + 2304L * sb, q = h + 256;
-            pairGroupFactors(h, lanes, FACTORS);
+            widenHalves(h, 32, lanes, 0);
+            FloatVector d = FloatVector.fromArray(F, lanes, 0), dmin = FloatVector.fromArray(F, lanes, 16);
+            unpackScales(h, six);
             for (int c = 0; c < 4; c++) {
                 ShortVector lo = ShortVector.zero(S32), hi = lo;
                 long p = q + 512L * c;
@@ -111,16 +113,20 @@ final class Q4_KMatrix extends BlockMatrix {
                     lo = lo.add(n.and((short) 15).mul(IntVector.broadcast(I16, xp[x + k]).reinterpretAsShorts()));
                     hi = hi.add(n.lanewise(LSHR, 4).mul(IntVector.broadcast(I16, xp[x + 16 + k]).reinterpretAsShorts()));
                 }
-                int s = 2 * c, f = FACTORS + 16 * s;
+                int s = 2 * c;
+                // d·sc as pairGroupFactors computes it for prefill, so that a token gets the same bits either way.
+                FloatVector fl = d.mul((FloatVector) ByteVector.fromArray(B, six, 16 * s).convertShape(ZERO_EXTEND_B2I, I16, 0).convert(I2F, 0));
+                FloatVector fh = d.mul((FloatVector) ByteVector.fromArray(B, six, 16 * s + 16).convertShape(ZERO_EXTEND_B2I, I16, 0).convert(I2F, 0));
                 IntVector t = lo.reinterpretAsInts();
                 t = t.lanewise(LSHL, 16).lanewise(ASHR, 16).add(t.lanewise(ASHR, 16));
-                acc = ((FloatVector) t.convert(I2F, 0)).fma(FloatVector.fromArray(F, lanes, f).mul(xd[xb + s]), acc);
+                acc = ((FloatVector) t.convert(I2F, 0)).fma(fl.mul(xd[xb + s]), acc);
                 t = hi.reinterpretAsInts();
                 t = t.lanewise(LSHL, 16).lanewise(ASHR, 16).add(t.lanewise(ASHR, 16));
-                acc = ((FloatVector) t.convert(I2F, 0)).fma(FloatVector.fromArray(F, lanes, f + 16).mul(xd[xb + s + 1]), acc);
+                acc = ((FloatVector) t.convert(I2F, 0)).fma(fh.mul(xd[xb + s + 1]), acc);
             }
             for (int s = 0; s < 8; s++) {
-                cor = FloatVector.fromArray(F, lanes, FACTORS + 128 + 16 * s).fma(FloatVector.broadcast(F, x8[xb + s] * 0.125f), cor);
+                FloatVector m = dmin.mul((FloatVector) ByteVector.fromArray(B, six, 128 + 16 * s).convertShape(ZERO_EXTEND_B2I, I16, 0).convert(I2F, 0));
+                cor = m.fma(FloatVector.broadcast(F, x8[xb + s] * 0.125f), cor);
             }
         }
         acc.sub(cor).intoArray(out, o);
@@ -129,7 +135,8 @@ final class Q4_KMatrix extends BlockMatrix {
     /** Every super-block's factors of group {@code r}, super-block {@code sb}'s at {@code PREPARED + 256·sb}. */
     @Override
     void prepareGroupsInt4(int r, int groups, float[] lanes) {
-        for (int sb = 0; sb < blocksPerRow; sb++) pairGroupFactors(r * rowBytes + 2304L * sb, lanes, PREPARED + 256 * sb);
+        byte[] six = SIX.get();
+        for (int sb = 0; sb < blocksPerRow; sb++) pairGroupFactors(r * rowBytes + 2304L * sb, lanes, PREPARED + 256 * sb, six);
     }
 
     /**
@@ -199,30 +206,42 @@ final class Q4_KMatrix extends BlockMatrix {
 
     /**
      * A pair group's super-block at {@code h}: {@code lanes[at + 16s ..]} = the 16 rows' {@code d·sc[s]} and
-     * {@code lanes[at + 128 + 16s ..]} = their {@code dmin·m[s]}, for sub-blocks {@code s < 8}, unpacked as
-     * {@link #scaleMin} does, in int lanes (byte shifts are not intrinsified: {@code ByteVector.lanewise(LSHR)} fell
-     * back to Java code). {@code d} and {@code dmin} (32 halves in a row) are widened by {@link #widenHalves} into
-     * {@code lanes[0 .. 32)}.
+     * {@code lanes[at + 128 + 16s ..]} = their {@code dmin·m[s]}, for sub-blocks {@code s < 8} ({@link #unpackScales}).
+     * {@code d} and {@code dmin} (32 halves in a row) are widened by {@link #widenHalves} into {@code lanes[0 .. 32)}.
      */
-    private void pairGroupFactors(long h, float[] lanes, int at) {
+    private void pairGroupFactors(long h, float[] lanes, int at, byte[] six) {
         widenHalves(h, 32, lanes, 0);
         FloatVector d = FloatVector.fromArray(F, lanes, 0), dmin = FloatVector.fromArray(F, lanes, 16);
+        unpackScales(h, six);
+        for (int s = 0; s < 8; s++) {
+            d.mul((FloatVector) ByteVector.fromArray(B, six, 16 * s).convertShape(ZERO_EXTEND_B2I, I16, 0).convert(I2F, 0)).intoArray(lanes, at + 16 * s);
+            dmin.mul((FloatVector) ByteVector.fromArray(B, six, 128 + 16 * s).convertShape(ZERO_EXTEND_B2I, I16, 0).convert(I2F, 0)).intoArray(lanes, at + 128 + 16 * s);
+        }
+    }
+
+    /** Per thread: {@link #unpackScales}' bytes. */
+    private static final ThreadLocal<byte[]> SIX = ThreadLocal.withInitial(() -> new byte[256]);
+
+    /**
+     * The 6-bit scales and mins of a pair group's super-block at {@code h} as {@link #scaleMin} unpacks them, one
+     * byte each: row {@code j}'s scale {@code s} at {@code six[16s + j]}, its min at {@code six[128 + 16s + j]}.
+     * The group's 12 packed bytes of 16 rows are 3 vectors of 64 bytes (bytes 0-3, 4-7 and 8-11 of every row), and
+     * 2 to 5 int operations on them unpack 64 values at a time: byte shifts are not intrinsified
+     * ({@code ByteVector.lanewise(LSHR)} falls back to Java code), but an int shift whose bits crossing into a
+     * neighbouring byte are masked off is one. The factors unpacked 16 values at a time (3 widening loads and 7
+     * operations per 16 of sub-blocks 4-7) were 13% of a 4B Q4_K_M decode profile.
+     */
+    private void unpackScales(long h, byte[] six) {
         long sc = h + 64;
-        for (int s = 0; s < 4; s++) {
-            IntVector scale = ((IntVector) ByteVector.fromMemorySegment(B, data, sc + 16L * s, LE).convertShape(ZERO_EXTEND_B2I, I16, 0)).and(63);
-            IntVector min = ((IntVector) ByteVector.fromMemorySegment(B, data, sc + 16L * (s + 4), LE).convertShape(ZERO_EXTEND_B2I, I16, 0)).and(63);
-            d.mul((FloatVector) scale.convert(I2F, 0)).intoArray(lanes, at + 16 * s);
-            dmin.mul((FloatVector) min.convert(I2F, 0)).intoArray(lanes, at + 128 + 16 * s);
-        }
-        for (int s = 4; s < 8; s++) {
-            IntVector b = (IntVector) ByteVector.fromMemorySegment(B, data, sc + 16L * (s + 4), LE).convertShape(ZERO_EXTEND_B2I, I16, 0);
-            IntVector u = (IntVector) ByteVector.fromMemorySegment(B, data, sc + 16L * (s - 4), LE).convertShape(ZERO_EXTEND_B2I, I16, 0);
-            IntVector v = (IntVector) ByteVector.fromMemorySegment(B, data, sc + 16L * s, LE).convertShape(ZERO_EXTEND_B2I, I16, 0);
-            IntVector scale = b.and(15).or(u.lanewise(LSHR, 6).lanewise(LSHL, 4));
-            IntVector min = b.lanewise(LSHR, 4).or(v.lanewise(LSHR, 6).lanewise(LSHL, 4));
-            d.mul((FloatVector) scale.convert(I2F, 0)).intoArray(lanes, at + 16 * s);
-            dmin.mul((FloatVector) min.convert(I2F, 0)).intoArray(lanes, at + 128 + 16 * s);
-        }
+        IntVector b03 = ByteVector.fromMemorySegment(B64, data, sc, LE).reinterpretAsInts();
+        IntVector b47 = ByteVector.fromMemorySegment(B64, data, sc + 64, LE).reinterpretAsInts();
+        IntVector b811 = ByteVector.fromMemorySegment(B64, data, sc + 128, LE).reinterpretAsInts();
+        // Sub-blocks 0-3: the low 6 bits of bytes 0-3 (scales) and 4-7 (mins). Sub-blocks 4-7: the low (scales) or
+        // high (mins) nibbles of bytes 8-11, with the top 2 bits of bytes 0-3 or 4-7 as bits 4-5 ((b >> 6) << 4).
+        b03.and(0x3F3F3F3F).reinterpretAsBytes().intoArray(six, 0);
+        b811.and(0x0F0F0F0F).or(b03.lanewise(LSHR, 2).and(0x30303030)).reinterpretAsBytes().intoArray(six, 64);
+        b47.and(0x3F3F3F3F).reinterpretAsBytes().intoArray(six, 128);
+        b811.lanewise(LSHR, 4).and(0x0F0F0F0F).or(b47.lanewise(LSHR, 2).and(0x30303030)).reinterpretAsBytes().intoArray(six, 192);
     }
 
     /**
