@@ -405,9 +405,9 @@ abstract sealed class BlockMatrix implements MatrixWeights
 
     /**
      * The length of the per-thread {@code lanes} buffer {@link #dot4} gets: 5 vectors, then scratch for a kernel's
-     * per-block factors (Q4_0's two groups of 16 rows: 32 floats per 32 columns; Q4_K and Q6_K: one super-block's
-     * 288 floats for decode and, from {@link #PREPARED}, 256 per super-block of a whole group for prefill) and a
-     * vector's slack.
+     * per-block factors (Q4_0's two groups of 16 rows: 32 floats per 32 columns; Q6_K decode: one super-block's
+     * 288; Q4_K and Q6_K prefill: from {@link #PREPARED}, 256 per super-block of a whole group) and a vector's
+     * slack.
      */
     final int lanesLength() {
         return 5 * L + Math.max(cols, 256) + 320;

@@ -107,7 +107,7 @@ final class Q4_0Matrix extends BlockMatrix {
         return int8Batches();
     }
 
-    /** The scales of both groups of {@link #dot32Int4}, widened once per batch: 32 floats per block from {@code 5·L}. */
+    /** The scales of both groups of {@link #dot32Int4}, widened once per batch: 32 floats per block from 5·L. */
     @Override
     void prepareGroupsInt4(int r, int groups, float[] lanes) {
         if (groups != 2) return;
@@ -269,9 +269,9 @@ final class Q4_0Matrix extends BlockMatrix {
      * 32 rows instead of 16. In prefill the broadcasts were a third of the kernel's vector operations (one per
      * multiply of 32 shorts), and on Zen 4 a broadcast costs about what the multiply does (a loop of 512-bit
      * short multiplies and adds: 280 Gop/s on one core; with one broadcast per multiply 166). The scales of both
-     * groups are in {@code lanes}, widened once per batch by {@link #prepareGroupsInt4}. Per row and token the arithmetic is
-     * {@link #dot16Int}'s, bit for bit. The 8 pair sums are written out, not a helper: C2 leaves a helper that
-     * takes or returns vectors out of line in a method this large and boxes them.
+     * groups are in {@code lanes}, widened once per batch by {@link #prepareGroupsInt4}. Per row and token the
+     * arithmetic is {@link #dot16Int}'s, bit for bit. The 8 pair sums are written out, not a helper: C2 leaves a
+     * helper that takes or returns vectors out of line in a method this large and boxes them.
      */
     private void dot32Int4(int r, Int8Activations a, int token, float[] out, int o, int stride, float[] lanes) {
         long base0 = r * rowBytes, base1 = base0 + 16 * rowBytes;
