@@ -20,6 +20,7 @@ import static jdk.incubator.vector.VectorOperators.B2I;
 import static jdk.incubator.vector.VectorOperators.I2F;
 import static jdk.incubator.vector.VectorOperators.LSHL;
 import static jdk.incubator.vector.VectorOperators.LSHR;
+import static jdk.incubator.vector.VectorOperators.S2I;
 import static jdk.incubator.vector.VectorOperators.ZERO_EXTEND_B2I;
 import static jdk.incubator.vector.VectorOperators.ZERO_EXTEND_B2S;
 
@@ -101,8 +102,19 @@ final class Q4_KMatrix extends BlockMatrix {
         FloatVector acc = FloatVector.zero(F), cor = acc;
         for (int sb = 0; sb < blocksPerRow; sb++, xo += 128, xb += 8) {
             long h = base + 2304L * sb, q = h + 256;
-            widenHalves(h, 32, lanes, 0);
-            FloatVector d = FloatVector.fromArray(F, lanes, 0), dmin = FloatVector.fromArray(F, lanes, 16);
+            // d and dmin of the 16 rows as widenHalves widens them, in registers; a vector with an infinity or NaN
+            // through lanes, one by one.
+            IntVector db = (IntVector) ShortVector.fromMemorySegment(S, data, h, LE).convertShape(S2I, I16, 0);
+            IntVector mb = (IntVector) ShortVector.fromMemorySegment(S, data, h + 32, LE).convertShape(S2I, I16, 0);
+            FloatVector d, dmin;
+            if (db.and(0x7C00).compare(VectorOperators.EQ, 0x7C00).or(mb.and(0x7C00).compare(VectorOperators.EQ, 0x7C00)).anyTrue()) {
+                widenHalves(h, 32, lanes, 0);
+                d = FloatVector.fromArray(F, lanes, 0);
+                dmin = FloatVector.fromArray(F, lanes, 16);
+            } else {
+                d = db.lanewise(LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f);
+                dmin = mb.lanewise(LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f);
+            }
             unpackScales(h, six);
             for (int c = 0; c < 4; c++) {
                 ShortVector lo = ShortVector.zero(S32), hi = lo;
