@@ -10,6 +10,7 @@ import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 import static jdk.incubator.vector.VectorOperators.ASHR;
@@ -17,6 +18,7 @@ import static jdk.incubator.vector.VectorOperators.B2F;
 import static jdk.incubator.vector.VectorOperators.I2F;
 import static jdk.incubator.vector.VectorOperators.LSHL;
 import static jdk.incubator.vector.VectorOperators.LSHR;
+import static jdk.incubator.vector.VectorOperators.S2I;
 import static jdk.incubator.vector.VectorOperators.ZERO_EXTEND_B2S;
 
 /**
@@ -68,9 +70,6 @@ final class Q6_KMatrix extends BlockMatrix {
         dot16Int4(r, a, token, out, o, stride, lanes);
     }
 
-    /** Where {@link #pairGroupScales} leaves a super-block's 16 sub-block factors in {@code lanes}. */
-    private static final int FACTORS = 32;
-
     /**
      * 16 rows of a pair group with int8 activations. Per super-block the group holds the 16 rows' {@code d}, then
      * scale {@code i} of the 16 rows together for each of the 16, then 96 chunks of a byte pair of the 16 rows (64
@@ -91,7 +90,17 @@ final class Q6_KMatrix extends BlockMatrix {
         FloatVector acc = FloatVector.zero(F);
         for (int sb = 0; sb < blocksPerRow; sb++, xo += 128, xb += 8, xn += 16) {
             long h = base + 3360L * sb;
-            pairGroupScales(h, lanes, FACTORS);
+            // d widened in registers (through lanes only for a vector holding an infinity or NaN), and each
+            // sub-block's d·scale formed where it is used, with pairGroupScales' multiply: a heap scratch here put
+            // the kernel's speed at the mercy of where the array landed (see Q4_KMatrix.dot16Int).
+            IntVector bits = (IntVector) ShortVector.fromMemorySegment(S, data, h, LE).convertShape(S2I, I16, 0);
+            FloatVector dw;
+            if (bits.and(0x7C00).compare(VectorOperators.EQ, 0x7C00).anyTrue()) {
+                widenHalves(h, 16, lanes, 0);
+                dw = FloatVector.fromArray(F, lanes, 0);
+            } else {
+                dw = bits.lanewise(LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f);
+            }
             for (int half = 0; half < 2; half++) {
                 for (int j = 0; j < 2; j++) {
                     int s = 8 * half + j, x = xo + 64 * half + 8 * j;
@@ -109,17 +118,22 @@ final class Q6_KMatrix extends BlockMatrix {
                         a3 = a3.add(la.lanewise(LSHR, 4).or(hb.and((short) 48)).mul(IntVector.broadcast(I16, xp[x + 32 + k]).reinterpretAsShorts()));
                         a4 = a4.add(lb.lanewise(LSHR, 4).or(hb.lanewise(LSHR, 2).and((short) 48)).mul(IntVector.broadcast(I16, xp[x + 48 + k]).reinterpretAsShorts()));
                     }
-                    int f = FACTORS + 16 * s, d = xb + 4 * half;
+                    long sc = h + 32 + 16L * s;
+                    int d = xb + 4 * half;
                     // Pair sums written out: as a helper, C2 stopped inlining it (NodeCountInliningCutoff) and boxed.
                     // Sub-blocks in the order dot16Int4 finishes them: of ql pair p (quants 1, 3), then of p+16 (2, 4).
                     IntVector t = a1.reinterpretAsInts();
-                    acc = ((FloatVector) t.lanewise(LSHL, 16).lanewise(ASHR, 16).add(t.lanewise(ASHR, 16)).convert(I2F, 0)).fma(FloatVector.fromArray(F, lanes, f).mul(xd[d]), acc);
+                    FloatVector f = dw.mul((FloatVector) ByteVector.fromMemorySegment(B, data, sc, LE).convertShape(B2F, F, 0));
+                    acc = ((FloatVector) t.lanewise(LSHL, 16).lanewise(ASHR, 16).add(t.lanewise(ASHR, 16)).convert(I2F, 0)).fma(f.mul(xd[d]), acc);
                     t = a3.reinterpretAsInts();
-                    acc = ((FloatVector) t.lanewise(LSHL, 16).lanewise(ASHR, 16).add(t.lanewise(ASHR, 16)).convert(I2F, 0)).fma(FloatVector.fromArray(F, lanes, f + 64).mul(xd[d + 2]), acc);
+                    f = dw.mul((FloatVector) ByteVector.fromMemorySegment(B, data, sc + 64, LE).convertShape(B2F, F, 0));
+                    acc = ((FloatVector) t.lanewise(LSHL, 16).lanewise(ASHR, 16).add(t.lanewise(ASHR, 16)).convert(I2F, 0)).fma(f.mul(xd[d + 2]), acc);
                     t = a2.reinterpretAsInts();
-                    acc = ((FloatVector) t.lanewise(LSHL, 16).lanewise(ASHR, 16).add(t.lanewise(ASHR, 16)).convert(I2F, 0)).fma(FloatVector.fromArray(F, lanes, f + 32).mul(xd[d + 1]), acc);
+                    f = dw.mul((FloatVector) ByteVector.fromMemorySegment(B, data, sc + 32, LE).convertShape(B2F, F, 0));
+                    acc = ((FloatVector) t.lanewise(LSHL, 16).lanewise(ASHR, 16).add(t.lanewise(ASHR, 16)).convert(I2F, 0)).fma(f.mul(xd[d + 1]), acc);
                     t = a4.reinterpretAsInts();
-                    acc = ((FloatVector) t.lanewise(LSHL, 16).lanewise(ASHR, 16).add(t.lanewise(ASHR, 16)).convert(I2F, 0)).fma(FloatVector.fromArray(F, lanes, f + 96).mul(xd[d + 3]), acc);
+                    f = dw.mul((FloatVector) ByteVector.fromMemorySegment(B, data, sc + 96, LE).convertShape(B2F, F, 0));
+                    acc = ((FloatVector) t.lanewise(LSHL, 16).lanewise(ASHR, 16).add(t.lanewise(ASHR, 16)).convert(I2F, 0)).fma(f.mul(xd[d + 3]), acc);
                 }
             }
         }
