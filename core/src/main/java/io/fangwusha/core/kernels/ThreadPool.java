@@ -68,6 +68,16 @@ public final class ThreadPool implements AutoCloseable {
      * {@code start + k*grain}, so callers can keep blocks aligned), and waits for all.
      */
     public void parallelFor(int start, int end, int grain, RangeTask task) {
+        parallelFor(start, end, grain, false, task);
+    }
+
+    /**
+     * As {@link #parallelFor(int, int, int, RangeTask)}, but with {@code guided} each claim takes a share of what
+     * is left ({@code 1/(2·threads)} of it, rounded up to a multiple of {@code grain}, at least {@code grain}):
+     * large chunks first, {@code grain}-sized ones at the end, so the threads finish within a small chunk of each
+     * other while few chunks are started in all.
+     */
+    public void parallelFor(int start, int end, int grain, boolean guided, RangeTask task) {
         int n = end - start;
         if (n <= 0) return;
         if (threads == 1 || n <= grain) {
@@ -76,14 +86,15 @@ public final class ThreadPool implements AutoCloseable {
         }
         this.task = task;
         this.rangeEnd = end;
-        this.grain = grain;
+        int claim = guided ? -grain : grain;
+        this.grain = claim;
         this.failure = null;
         long epoch = (state.get() >>> 32) + 1;
         state.set(epoch << 32 | start); // publishes the fields above
         for (Thread w : workers) LockSupport.unpark(w);
         Throwable mine = null;
         try {
-            work(epoch, task, end, grain);
+            work(epoch, task, end, claim);
         } catch (Throwable t) {
             mine = t;
         }
@@ -102,7 +113,7 @@ public final class ThreadPool implements AutoCloseable {
         if (f != null) throw new RuntimeException(f);
     }
 
-    /** Claims and runs chunks of job {@code epoch} until none are left. */
+    /** Claims and runs chunks of job {@code epoch} until none are left; a negative {@code grain} claims guided. */
     private void work(long epoch, RangeTask t, int end, int grain) {
         while (true) {
             inflight.incrementAndGet();
@@ -110,8 +121,13 @@ public final class ThreadPool implements AutoCloseable {
                 long cur = state.get();
                 int next = (int) cur;
                 if (cur >>> 32 != epoch || next >= end) return;
-                if (!state.compareAndSet(cur, cur + grain)) continue;
-                t.run(next, Math.min(end, next + grain));
+                int size = grain;
+                if (grain < 0) { // guided: a share of what is left, in whole multiples of -grain
+                    int g = -grain, share = (end - next + 2 * threads - 1) / (2 * threads);
+                    size = Math.max(g, (int) Math.min(Integer.MAX_VALUE - g, ((long) share + g - 1) / g * g));
+                }
+                if (!state.compareAndSet(cur, cur + size)) continue;
+                t.run(next, (int) Math.min(end, (long) next + size));
             } finally {
                 inflight.decrementAndGet();
             }

@@ -21,14 +21,17 @@ final class FusedMatmul implements ThreadPool.RangeTask {
     private boolean swiglu;
 
     /**
-     * The least weight bytes per decode chunk (at least one chunk per thread, at most 8). Zen 4, 2 threads, tg
-     * tok/s, alternating, 8 chunks per thread / 2 for every step: 0.6B Q4_0 (1.2-3.5 MB per layer step) 72.9,
-     * 72.5, 71.3 / 81.0, 83.7, 79.0; 4B Q4_0 (9-28 MB) 12.8, 13.1, 13.1 / 13.0, 13.5, 13.4; but 4B Q8_0 (11-53 MB)
-     * 7.81, 7.60 / 7.28, 6.76, where 8 per thread balance better. With this limit instead (4B keeps 4-8 per
-     * thread), 8 per thread / this: 0.6B Q4_0 75.0, 76.2 / 76.7, 78.4; 0.6B Q8_0 51.9, 51.8 / 53.7, 53.0; 4B
-     * Q4_0 and Q8_0 within noise (12.96, 11.41 / 12.25, 12.35; 8.15, 8.17 / 7.64, 8.40).
+     * Decode claims guided chunks ({@link ThreadPool#parallelFor(int, int, int, boolean, ThreadPool.RangeTask)}):
+     * a quarter of what is left (2 threads) at first, down to this many weight bytes at the end. Each chunk restarts
+     * a memory stream and re-checks the activations, so few large ones are cheapest, but the threads can only finish
+     * together within the last chunk: with fixed chunks of at least 1 MiB (at most 8 per thread) each of 4B's ~145
+     * steps per token ended with one thread waiting (`ThreadPool.workerLoop` and `parallelFor` ~4% of a 4B Q4_K_M
+     * decode profile). Zen 4, 2 threads, tg64 tok/s, same jar, fixed / guided to 256 KB, alternating: 4B Q4_0
+     * 13.51, 13.14 / 13.84, 13.52; 4B Q4_K_M 11.64, 11.54 / 12.04, 12.38 (64 and 128 KB: 11.86-12.40); 4B BF16 4.01,
+     * 3.94 / 4.08 (and 5.18 in the machine's fast mode); 4B Q8_0 8.42, 7.73 / 8.49, 7.95; the 0.6B rows within the
+     * machine's two bandwidth modes either way.
      */
-    static final long DECODE_CHUNK_BYTES = 1 << 20;
+    static final long DECODE_MIN_CHUNK_BYTES = 256 << 10;
 
     FusedMatmul(ThreadPool pool) {
         this.pool = pool;
@@ -57,18 +60,20 @@ final class FusedMatmul implements ThreadPool.RangeTask {
         long bytes = 0;
         for (MatrixWeights m : ms) bytes += m.dtype().bytesFor((long) m.rows() * m.cols());
         if (!swiglu) for (MatrixWeights m : ms) total += m.rows();
-        // Decode: up to 8 chunks per thread, so a descheduled thread's share is taken over, but none under
-        // DECODE_CHUNK_BYTES: each chunk restarts a memory stream and re-checks the activations. Prefill: few,
-        // because every chunk call re-lays out the whole batch of activations for its kernel (BF16 split, tile
-        // stride).
-        int threads = pool.threads();
-        int chunks = batch >= 4 ? 2 * threads : (int) Math.clamp(bytes / DECODE_CHUNK_BYTES, threads, 8L * threads);
-        // Rounded up to whole prefill panels, so that no small chunk is left over for one thread to run alone; in
-        // decode to 16 rows, whole groups of the grouped quantised layouts (4, 8 or 16 rows), which a chunk
-        // boundary would otherwise cut, and a cut group is computed whole on both sides.
-        int p = batch >= 4 ? PackedTile.PANEL_ROWS : 16;
-        int grain = Math.max(p, ((total + chunks - 1) / chunks + p - 1) / p * p);
-        pool.parallelFor(0, total, grain, this);
+        if (batch < 4) {
+            // Decode: guided chunks in multiples of 16 rows, whole groups of the grouped quantised layouts (4, 8 or
+            // 16 rows), which a chunk boundary would otherwise cut (a cut group is computed whole on both sides).
+            long rowBytes = Math.max(1, bytes / total);
+            int grain = (int) Math.max(16, (DECODE_MIN_CHUNK_BYTES / rowBytes + 15) / 16 * 16);
+            pool.parallelFor(0, total, grain, true, this);
+        } else {
+            // Prefill: two chunks per thread, because every chunk call re-lays out the whole batch of activations
+            // for its kernel (BF16 split, tile stride); rounded up to whole panels, so that no small chunk is left
+            // over for one thread to run alone.
+            int p = PackedTile.PANEL_ROWS, chunks = 2 * pool.threads();
+            int grain = Math.max(p, ((total + chunks - 1) / chunks + p - 1) / p * p);
+            pool.parallelFor(0, total, grain, this);
+        }
         this.x = null;
     }
 
