@@ -21,12 +21,12 @@ final class FusedMatmul implements ThreadPool.RangeTask {
     private boolean swiglu;
 
     /**
-     * Decode claims guided chunks ({@link ThreadPool#parallelFor(int, int, int, boolean, ThreadPool.RangeTask)}):
-     * a quarter of what is left (2 threads) at first, down to this many weight bytes at the end. Each chunk restarts
-     * a memory stream and re-checks the activations, so few large ones are cheapest, but the threads can only finish
+     * Decode claims guided chunks ({@link ThreadPool#parallelFor(int, int, int, boolean, ThreadPool.RangeTask)}): a
+     * quarter of what is left (2 threads) at first, down to this many weight bytes at the end. Each chunk restarts a
+     * memory stream and re-checks the activations, so few large ones are cheapest, but the threads can only finish
      * together within the last chunk: with fixed chunks of at least 1 MiB (at most 8 per thread) each of 4B's ~145
-     * steps per token ended with one thread waiting (`ThreadPool.workerLoop` and `parallelFor` ~4% of a 4B Q4_K_M
-     * decode profile). Zen 4, 2 threads, tg64 tok/s, same jar, fixed / guided to 256 KB, alternating: 4B Q4_0
+     * steps per token ended with one thread waiting ({@code ThreadPool.workerLoop} and {@code parallelFor} ~4% of a 4B
+     * Q4_K_M decode profile). Zen 4, 2 threads, tg64 tok/s, same jar, fixed / guided to 256 KB, alternating: 4B Q4_0
      * 13.51, 13.14 / 13.84, 13.52; 4B Q4_K_M 11.64, 11.54 / 12.04, 12.38 (64 and 128 KB: 11.86-12.40); 4B BF16 4.01,
      * 3.94 / 4.08 (and 5.18 in the machine's fast mode); 4B Q8_0 8.42, 7.73 / 8.49, 7.95; the 0.6B rows within the
      * machine's two bandwidth modes either way.
