@@ -55,7 +55,7 @@ final class Int8Activations {
 
     /**
      * Quantises {@code batch} rows of {@code cols} (a multiple of 32) floats from {@code x}, unless they are the
-     * floats quantised last. Decode calls a kernel once per chunk of rows (8 chunks per thread, see
+     * floats quantised last. Decode calls a kernel once per chunk of rows (several per thread and step, see
      * {@code FusedMatmul}) with the same activations; comparing them costs a tenth of quantising them again.
      */
     Int8Activations quantize(float[] x, int batch, int cols) {
