@@ -124,7 +124,7 @@ public final class ThreadPool implements AutoCloseable {
                 int size = grain;
                 if (grain < 0) { // guided: a share of what is left, in whole multiples of -grain
                     int g = -grain, share = (end - next + 2 * threads - 1) / (2 * threads);
-                    size = Math.max(g, (int) Math.min(Integer.MAX_VALUE - g, ((long) share + g - 1) / g * g));
+                    size = (int) Math.min(end - next, Math.max(g, ((long) share + g - 1) / g * g));
                 }
                 if (!state.compareAndSet(cur, cur + size)) continue;
                 t.run(next, (int) Math.min(end, (long) next + size));

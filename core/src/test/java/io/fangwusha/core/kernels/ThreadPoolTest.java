@@ -3,6 +3,7 @@ package io.fangwusha.core.kernels;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import org.junit.jupiter.api.Test;
 
@@ -29,7 +30,7 @@ class ThreadPoolTest {
                 boolean guided = job % 2 == 0; // interleaved with fixed jobs: the mode must not leak between jobs
                 int start = job % 5, end = start + 1 + (job * 53) % 900, grain = 1 + job % 17;
                 AtomicIntegerArray hits = new AtomicIntegerArray(end);
-                java.util.concurrent.ConcurrentLinkedQueue<int[]> chunks = new java.util.concurrent.ConcurrentLinkedQueue<>();
+                ConcurrentLinkedQueue<int[]> chunks = new ConcurrentLinkedQueue<>();
                 pool.parallelFor(start, end, grain, guided, (s, e) -> {
                     chunks.add(new int[] {s, e});
                     for (int i = s; i < e; i++) hits.incrementAndGet(i);
